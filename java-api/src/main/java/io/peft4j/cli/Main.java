@@ -1,0 +1,35 @@
+package io.peft4j.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code peft4j} command line: one command with a subcommand per capability.
+ *
+ * <p>Exit codes: 0 success, 1 a failure reported on stderr in one line (bad input, I/O, network,
+ * Python), 2 wrong usage, 3 missing prerequisites (JDK, Python environment).
+ */
+@Command(name = "peft4j", mixinStandardHelpOptions = true, version = "peft4j 0.1.0",
+        description = "Parameter-efficient fine-tuning for the JVM.",
+        subcommands = {CommandLine.HelpCommand.class})
+public final class Main {
+
+    /** Exit code for a failure the user can fix (bad file, network fault, ...). */
+    public static final int EXIT_FAILURE = 1;
+    /** Exit code for wrong usage. */
+    public static final int EXIT_USAGE = 2;
+
+    private Main() {}
+
+    /** Runs the CLI and exits with its code. */
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the CLI and returns its exit code (for tests). */
+    public static int run(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler(new OneLineErrors());
+        return cli.execute(args);
+    }
+}
