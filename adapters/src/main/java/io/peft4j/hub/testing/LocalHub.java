@@ -33,7 +33,7 @@ import java.util.stream.Stream;
  * connections dropped mid-body, slow answers.
  *
  * <p>Point huggingface_hub or peft4j at it with {@code HF_ENDPOINT=http://127.0.0.1:PORT}. From the
- * command line: {@code java -cp ... io.peft4j.hub.testing.LocalHub --port 8765 --repos DIR}, where
+ * command line: {@code java -cp ... io.peft4j.hub.testing.LocalHub --port 8765 --repos DIR [--token T]}, where
  * every folder under DIR that holds files is served as a repository ({@code owner/name} for
  * folders two levels down, {@code local/name} for folders one level down).
  */
@@ -146,9 +146,12 @@ public final class LocalHub implements AutoCloseable {
         requests.clear();
     }
 
-    /** Stops both servers and deletes stored uploads. */
+    /** Stops both servers and deletes stored uploads; closing twice does nothing more. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (!Files.exists(storage)) {
+            return;
+        }
         hub.stop(0);
         cdn.stop(0);
         executor.shutdownNow();
@@ -267,18 +270,24 @@ public final class LocalHub implements AutoCloseable {
         }
     }
 
-    /** Runs a hub serving the folders under {@code --repos DIR} on {@code --port P} until killed. */
+    /**
+     * Runs a hub serving the folders under {@code --repos DIR} on {@code --port P} until killed;
+     * each {@code --token T} is accepted for gated, private and upload requests.
+     */
     public static void main(String[] args) throws IOException {
         int port = 8765;
         Path dir = null;
+        List<String> tokens = new ArrayList<>();
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--port" -> port = Integer.parseInt(args[i + 1]);
                 case "--repos" -> dir = Path.of(args[i + 1]);
-                default -> throw new IllegalArgumentException("usage: LocalHub [--port P] [--repos DIR]");
+                case "--token" -> tokens.add(args[i + 1]);
+                default -> throw new IllegalArgumentException("usage: LocalHub [--port P] [--repos DIR] [--token T]...");
             }
         }
         LocalHub hub = start(port);
+        tokens.forEach(hub::acceptToken);
         if (dir != null) {
             hub.serveFolders(dir);
         }
