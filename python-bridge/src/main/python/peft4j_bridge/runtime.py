@@ -93,8 +93,9 @@ def describe():
 def _resolve(module):
     name = _resolved.get(module)
     if name is None:
-        local = _PACKAGE + "." + module
-        name = local if importlib.util.find_spec(local) is not None else module
+        top = module.partition(".")[0]
+        local = importlib.util.find_spec(_PACKAGE + "." + top) is not None
+        name = _PACKAGE + "." + module if local else module
         _resolved[module] = name
     return name
 
