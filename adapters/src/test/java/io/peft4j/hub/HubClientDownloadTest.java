@@ -210,6 +210,17 @@ class HubClientDownloadTest {
         assertThrows(HubHttpException.class, () -> client.download("acme/lora", "sub/dir/notes.txt", "main"));
     }
 
+    @Test
+    void resolveModelPrefersALocalDirectoryElseDownloadsTheSnapshot(@TempDir Path local) {
+        HubClient client = client().build();
+        assertEquals(local, client.resolveModel(local.toString()));
+        Path snapshot = client.resolveModel("acme/lora");
+        assertEquals(cache.resolve("models--acme--lora/snapshots/" + commit), snapshot);
+        assertTrue(Files.exists(snapshot.resolve("adapter_model.safetensors")));
+        assertEquals(snapshot, client.resolveModel("acme/lora@" + commit));
+        assertThrows(HubException.class, () -> client.resolveModel("no/such/dir"));
+    }
+
     private static String read(Path p) {
         try {
             return Files.readString(p);
