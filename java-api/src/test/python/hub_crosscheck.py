@@ -44,3 +44,26 @@ def scan(cache_dir):
         files = sorted(os.path.relpath(str(f.file_path), str(rev.snapshot_path)) for rev in repo.revisions for f in rev.files)
         repos.append([repo.repo_id, refs, files])
     return [[str(w) for w in info.warnings], repos]
+
+
+def search_ids(endpoint, search=None, author=None, filters=(), sort=None, limit=None):
+    """Model ids huggingface_hub's list_models returns for the same query (it follows Link pages too)."""
+    from huggingface_hub import HfApi
+
+    api = HfApi(endpoint=endpoint, token=False)
+    models = api.list_models(search=search, author=author, filter=list(filters) or None, sort=sort, limit=limit)
+    return [m.id for m in models]
+
+
+def upload_folder(endpoint, token, folder, repo_id):
+    """Pushes a folder the way push_to_hub does without hf_xet (LocalHub speaks LFS, not Xet); returns the commit hash."""
+    from huggingface_hub import HfApi, constants
+
+    api = HfApi(endpoint=endpoint, token=token)
+    api.create_repo(repo_id, exist_ok=True)
+    disabled = constants.HF_HUB_DISABLE_XET
+    constants.HF_HUB_DISABLE_XET = True
+    try:
+        return api.upload_folder(folder_path=folder, repo_id=repo_id).oid
+    finally:
+        constants.HF_HUB_DISABLE_XET = disabled

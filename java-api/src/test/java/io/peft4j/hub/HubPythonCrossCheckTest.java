@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -106,6 +107,61 @@ class HubPythonCrossCheckTest {
         List<?> scan = (List<?>) python.call("hub_crosscheck", "scan", cache.toString());
         assertEquals(List.of(), scan.get(0));
         assertTrue(Files.isSymbolicLink(cache.resolve("models--acme--lora/snapshots/" + commit + "/adapter_config.json")));
+    }
+
+    @Test
+    void searchAgreesWithListModels() {
+        hub.pageSize(2);
+        for (int i = 0; i < 5; i++) {
+            hub.createRepo("org" + (i % 2) + "/lora-" + i).adapterOf(i < 3 ? "acme/base" : "other/base").stats(10L * i, 5 - i)
+                    .file("adapter_config.json", "{}".getBytes(StandardCharsets.UTF_8)).commit("c");
+        }
+        List<SearchQuery> queries = List.of(
+                SearchQuery.builder().adaptersOf("acme/base").sort(SearchQuery.Sort.DOWNLOADS).build(),
+                SearchQuery.builder().text("lora").author("org1").build(),
+                SearchQuery.builder().filter("peft").sort(SearchQuery.Sort.LIKES).limit(3).build());
+        HubClient client = java(false);
+        for (SearchQuery q : queries) {
+            Map<String, Object> kwargs = new HashMap<>();
+            kwargs.put("filters", q.filters());
+            if (q.text() != null) {
+                kwargs.put("search", q.text());
+            }
+            if (q.author() != null) {
+                kwargs.put("author", q.author());
+            }
+            if (q.sort() != null) {
+                kwargs.put("sort", q.sort().apiName());
+            }
+            if (q.limit() > 0) {
+                kwargs.put("limit", q.limit());
+            }
+            Object python = HubPythonCrossCheckTest.python.invoke(Object.class, "hub_crosscheck", "search_ids", List.of(hub.endpoint()), kwargs);
+            assertEquals(python, client.search(q).map(ModelSummary::id).toList(), q.toString());
+        }
+    }
+
+    @Test
+    void uploadsAreReadableByTheOtherLibrary(@TempDir Path adapter) throws Exception {
+        hub.acceptToken("hf_write");
+        Files.write(adapter.resolve("adapter_model.safetensors"), weights);
+        Files.writeString(adapter.resolve("adapter_config.json"), "{\"peft_type\": \"LORA\"}");
+        HubClient writer = HubClient.builder().environment(Map.of()).endpoint(hub.endpoint()).cacheDir(cache).token("hf_write").build();
+        String javaCommit = writer.upload(adapter, "me/from-java").commitOid();
+        Object path = python.call("hub_crosscheck", "download", hub.endpoint(), cache.resolve("py").toString(),
+                "me/from-java", "adapter_model.safetensors", "main");
+        assertEquals(sha256(weights), sha256(Files.readAllBytes(Path.of((String) path))));
+        assertTrue(((String) path).contains(javaCommit));
+
+        byte[] other = weights.clone();
+        other[0] ^= 1; // new content, so huggingface_hub really uploads it through LFS
+        Files.write(adapter.resolve("adapter_model.safetensors"), other);
+        hub.clearRequests();
+        String pythonCommit = (String) python.call("hub_crosscheck", "upload_folder", hub.endpoint(), "hf_write", adapter.toString(), "me/from-python");
+        assertEquals(hub.commitOf("me/from-python", "main"), pythonCommit);
+        assertTrue(hub.requests().stream().anyMatch(r -> r.method().equals("PUT")), "huggingface_hub must have used the LFS upload");
+        Path back = java(false).download("me/from-python", "adapter_model.safetensors", "main");
+        assertEquals(sha256(other), sha256(Files.readAllBytes(back)));
     }
 
     private static String sha256(byte[] data) throws Exception {
