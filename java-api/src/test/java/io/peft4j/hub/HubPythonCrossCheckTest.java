@@ -63,7 +63,7 @@ class HubPythonCrossCheckTest {
     }
 
     private HubClient java(boolean offline) {
-        return HubClient.builder().environment(Map.of()).endpoint(hub.endpoint()).cacheDir(cache).offline(offline).build();
+        return HubClient.builder().environment(Map.of()).token(null).endpoint(hub.endpoint()).cacheDir(cache).offline(offline).build();
     }
 
     @Test
