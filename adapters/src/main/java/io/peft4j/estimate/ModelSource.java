@@ -1,6 +1,11 @@
 package io.peft4j.estimate;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.peft4j.Peft4jException;
+import io.peft4j.hub.HubClient;
+import io.peft4j.hub.RepoId;
+import io.peft4j.safetensors.SafetensorsFile;
+import io.peft4j.safetensors.TensorInfo;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -8,14 +13,18 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * Finds a model's {@code config.json} without downloading anything: a local directory (or the
- * config file itself), then the Hugging Face cache ({@code HF_HUB_CACHE}, else {@code HF_HOME/hub},
- * else {@code ~/.cache/huggingface/hub}: {@code models--org--name/refs/main} to its snapshot), then
- * the configs bundled with peft4j for well-known models (copied from their published config.json).
- * Where the weights are present locally, their safetensors headers are counted too, as a cross-check.
+ * Finds a model's {@code config.json}, downloading at most that one small file: a local directory
+ * (or the config file itself), then the Hugging Face cache ({@code main} of the repository, through
+ * {@link io.peft4j.hub.HubCache}), then the configs bundled with peft4j for well-known models (copies
+ * of their published config.json), then {@code config.json} alone from the Hub through
+ * {@link HubClient} (honouring {@code HF_ENDPOINT}, {@code HF_TOKEN}, {@code HF_HUB_OFFLINE}).
+ * Where safetensors weights are present locally, their headers are counted too, as a cross-check:
+ * floating-point tensors only, without GPT-2's saved attention-mask buffers (which are buffers, not
+ * parameters); the tensor data is never read.
  *
  * @param name                  what the user asked for
  * @param origin                where the config came from
@@ -54,11 +63,25 @@ public record ModelSource(String name, String origin, ModelShapes shapes, Long c
         if (base.chars().filter(c -> c == '/').count() != 1 || base.contains("..")) {
             throw new EstimateException(base + ": no such directory, and not a Hub id of the form org/name");
         }
-        Path snapshot = cachedSnapshot(base, env);
-        if (snapshot != null) {
-            return fromDirectory(base, "Hugging Face cache " + snapshot, snapshot);
+        HubClient hub = HubClient.builder().environment(env).build();
+        Optional<Path> cached = hub.cache().cachedFile(RepoId.of(base), "main", "config.json");
+        if (cached.isPresent()) {
+            return fromDirectory(base, "Hugging Face cache " + cached.get().getParent(), cached.get().getParent());
         }
-        return bundled(base);
+        Optional<ModelSource> bundled = bundled(base);
+        if (bundled.isPresent()) {
+            return bundled.get();
+        }
+        try {
+            Path config = hub.download(base, "config.json", "main");
+            return fromDirectory(base, "config.json from the Hub (" + hub.endpoint() + ")", config.getParent());
+        } catch (EstimateException e) {
+            throw e;
+        } catch (Peft4jException e) {
+            throw new EstimateException(base + ": not a local directory, not cached, not bundled ("
+                    + String.join(", ", BUNDLED_MODELS) + "), and its config.json could not be fetched: "
+                    + e.getMessage().lines().findFirst().orElse(""), e);
+        }
     }
 
     private static ModelSource fromDirectory(String name, String origin, Path dir) {
@@ -69,39 +92,36 @@ public record ModelSource(String name, String origin, ModelShapes shapes, Long c
         } catch (IOException e) {
             throw new EstimateException(dir + ": cannot list (" + e.getMessage() + ")", e);
         }
-        Long counted = weights.isEmpty() ? null
-                : weights.stream().mapToLong(SafetensorsHeaders::parameterCount).sum();
+        Long counted = weights.isEmpty() ? null : weights.stream().mapToLong(ModelSource::parameterCount).sum();
         return new ModelSource(name, origin, shapes, counted);
     }
 
-    private static Path cachedSnapshot(String id, Map<String, String> env) {
-        Path cache = env.get("HF_HUB_CACHE") != null ? Path.of(env.get("HF_HUB_CACHE"))
-                : env.get("HF_HOME") != null ? Path.of(env.get("HF_HOME"), "hub")
-                : Path.of(System.getProperty("user.home"), ".cache", "huggingface", "hub");
-        Path repo = cache.resolve("models--" + id.replace("/", "--"));
-        try {
-            Path ref = repo.resolve("refs").resolve("main");
-            if (!Files.isRegularFile(ref)) {
-                return null;
-            }
-            Path snapshot = repo.resolve("snapshots").resolve(Files.readString(ref).strip());
-            return Files.isRegularFile(snapshot.resolve("config.json")) ? snapshot : null;
-        } catch (IOException e) {
-            throw new EstimateException(repo + ": cannot read the cache entry (" + e.getMessage() + ")", e);
+    /** Parameters in one safetensors file, from its header only (the mapping never touches the data). */
+    private static long parameterCount(Path file) {
+        try (SafetensorsFile weights = SafetensorsFile.open(file)) {
+            return weights.tensors().stream()
+                    .filter(t -> t.dtype().isFloatingPoint() && !isMaskBuffer(t.name()))
+                    .mapToLong(TensorInfo::numel)
+                    .sum();
         }
     }
 
-    private static ModelSource bundled(String id) {
-        String match = BUNDLED_MODELS.stream().filter(m -> m.equalsIgnoreCase(id)).findFirst()
-                .orElseThrow(() -> new EstimateException(id + ": not a local directory, not in the Hugging Face "
-                        + "cache, and not a bundled config (" + String.join(", ", BUNDLED_MODELS)
-                        + "); download its config.json and pass its directory"));
+    private static boolean isMaskBuffer(String name) {
+        return name.endsWith(".attn.bias") || name.endsWith(".attn.masked_bias");
+    }
+
+    private static Optional<ModelSource> bundled(String id) {
+        Optional<String> found = BUNDLED_MODELS.stream().filter(m -> m.equalsIgnoreCase(id)).findFirst();
+        if (found.isEmpty()) {
+            return Optional.empty();
+        }
+        String match = found.get();
         try (InputStream in = ModelSource.class.getResourceAsStream(BUNDLED + match.replace("/", "--") + ".json")) {
             if (in == null) {
                 throw new EstimateException(match + ": bundled config is missing from the peft4j jar");
             }
-            return new ModelSource(match, "bundled copy of the published config.json",
-                    ModelShapes.fromConfig(JSON.readTree(in), match), null);
+            return Optional.of(new ModelSource(match, "bundled copy of the published config.json",
+                    ModelShapes.fromConfig(JSON.readTree(in), match), null));
         } catch (IOException e) {
             throw new EstimateException(match + ": cannot read the bundled config (" + e.getMessage() + ")", e);
         }

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.peft4j.Peft4jException;
+import io.peft4j.hub.testing.LocalHub;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -50,6 +52,30 @@ class ModelSourceTest {
     }
 
     @Test
+    void otherHubIdsFetchOnlyConfigJsonFromTheHub(@TempDir Path cache) throws IOException {
+        String config = "{\"model_type\":\"qwen2\",\"hidden_size\":16,\"intermediate_size\":40,"
+                + "\"num_hidden_layers\":2,\"num_attention_heads\":4,\"num_key_value_heads\":2,\"vocab_size\":96}";
+        try (LocalHub hub = LocalHub.start()) {
+            hub.createRepo("someone/remote-qwen").file("config.json", config.getBytes(StandardCharsets.UTF_8))
+                    .file("model.safetensors", new byte[4096]).commit("init");
+            ModelSource source = ModelSource.resolve("someone/remote-qwen",
+                    Map.of("HF_ENDPOINT", hub.endpoint(), "HF_HUB_CACHE", cache.toString()));
+            assertTrue(source.origin().startsWith("config.json from the Hub"), source.origin());
+            assertEquals(8592, source.shapes().parameterCount()); // the qwen2 case of shapes.json, same config
+            assertTrue(hub.requests().stream().noneMatch(r -> r.toString().contains("model.safetensors")),
+                    hub.requests().toString());
+        }
+    }
+
+    @Test
+    void unknownIdOfflineSaysWhereItLooked(@TempDir Path cache) {
+        var e = assertThrows(EstimateException.class, () -> ModelSource.resolve("nobody/nothing",
+                Map.of("HF_HUB_OFFLINE", "1", "HF_HUB_CACHE", cache.toString())));
+        assertTrue(e.getMessage().startsWith("nobody/nothing: not a local directory, not cached, not bundled"),
+                e.getMessage());
+    }
+
+    @Test
     void bundledConfigsResolveCaseInsensitively() {
         for (String id : ModelSource.BUNDLED_MODELS) {
             ModelSource s = ModelSource.resolve(id.toUpperCase(), Map.of("HF_HUB_CACHE", "/nonexistent"));
@@ -74,8 +100,8 @@ class ModelSourceTest {
         assertEquals(dir + ": no config.json in this directory", noConfig.getMessage());
         Files.writeString(dir.resolve("config.json"), "{\"model_type\":\"gpt2\"}");
         Files.write(dir.resolve("model.safetensors"), new byte[] {1, 2, 3});
-        var truncated = assertThrows(EstimateException.class, () -> ModelSource.resolve(dir.toString(), Map.of()));
-        assertTrue(truncated.getMessage().endsWith("model.safetensors: too short for a safetensors file"),
+        var truncated = assertThrows(Peft4jException.class, () -> ModelSource.resolve(dir.toString(), Map.of()));
+        assertTrue(truncated.getMessage().startsWith(dir.resolve("model.safetensors") + ": file is 3 bytes"),
                 truncated.getMessage());
         var notJson = assertThrows(EstimateException.class,
                 () -> ModelSource.resolve(Files.writeString(dir.resolve("c.json"), "{oops").toString(), Map.of()));

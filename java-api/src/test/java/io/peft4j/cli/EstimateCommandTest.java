@@ -62,10 +62,10 @@ class EstimateCommandTest {
 
     @Test
     void badInputIsOneLineAndNonZero() {
-        Result unknownModel = run("estimate", "--base", "nobody/nothing");
+        Result unknownModel = run("estimate", "--base", "no/such/dir");
         assertEquals(Main.EXIT_FAILURE, unknownModel.code());
         assertEquals(1, unknownModel.err().strip().lines().count(), unknownModel.err());
-        assertTrue(unknownModel.err().startsWith("peft4j estimate: nobody/nothing: not a local directory"),
+        assertTrue(unknownModel.err().startsWith("peft4j estimate: no/such/dir: no such directory, and not a Hub id"),
                 unknownModel.err());
 
         Result badGpu = run("estimate", "--base", "openai-community/gpt2", "--gpu", "A200");
