@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
         description = "Parameter-efficient fine-tuning for the JVM.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            HubCommand.class,
             InspectCommand.class,
             PlotCommand.class,
             SetupCommand.class,
