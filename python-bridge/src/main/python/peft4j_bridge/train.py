@@ -29,6 +29,7 @@ from transformers import TrainerCallback
 
 from . import data as data_mod
 from . import methods
+from .quiet import quiet_libraries
 
 DEFAULTS = {
     "base_model": None,          # a local model directory
@@ -343,13 +344,6 @@ def versions():
     except Exception:  # optional for every method but qlora
         pass
     return found
-
-
-def quiet_libraries():
-    """No progress bars or info logs from the libraries: the listener is the progress channel."""
-    import transformers
-    transformers.utils.logging.set_verbosity_error()
-    transformers.utils.logging.disable_progress_bar()
 
 
 def _float_or_none(value):
