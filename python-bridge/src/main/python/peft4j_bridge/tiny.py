@@ -63,6 +63,10 @@ def make_tiny_llama(out_dir, seed=0, hidden_size=64, num_layers=2, vocab_size=38
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
+    from .quiet import quiet_libraries
+
+    quiet_libraries()
+
     out_dir = os.path.abspath(str(out_dir))
     tokenizer = make_tokenizer(vocab_size)
     config = LlamaConfig(

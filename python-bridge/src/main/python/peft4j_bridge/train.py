@@ -97,7 +97,6 @@ def train(config, listener=None, control=None):
     from transformers import AutoTokenizer, Trainer, TrainingArguments, set_seed
     from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     cuda = cfg["device"] != "cpu" and torch.cuda.is_available()
     out = os.path.abspath(cfg["output_dir"])
     os.makedirs(out, exist_ok=True)
