@@ -13,10 +13,12 @@ import picocli.CommandLine.Command;
         description = "Parameter-efficient fine-tuning for the JVM.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            GenerateCommand.class,
             HubCommand.class,
             InspectCommand.class,
             PlotCommand.class,
             SetupCommand.class,
+            TrainCommand.class,
         })
 public final class Main {
 
