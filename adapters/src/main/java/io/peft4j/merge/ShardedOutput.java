@@ -44,7 +44,7 @@ final class ShardedOutput {
         long size = 0;
         long total = 0;
         for (TensorSpec spec : specs) {
-            long bytes = TensorInfo.numel(spec.shape()) * spec.dtype().byteSize();
+            long bytes = spec.byteSize();
             if (!current.isEmpty() && size + bytes > maxShardSize) {
                 shards.add(current);
                 current = new ArrayList<>();

@@ -67,14 +67,14 @@ record TensorUpdate(LoraModule module, double weight, boolean bias, String adapt
         float[] magnitude = magnitudeTensor.toFloatArray();
         int features = magnitude.length;
         int inner = current.length / features;
-        double[] squares = new double[features];
+        float[] unmerged = new float[current.length];
         for (int j = 0; j < current.length; j++) {
-            float v = base[j] + delta[j];
-            squares[feature(j, features, inner)] += (double) v * v;
+            unmerged[j] = base[j] + delta[j];
         }
+        float[] norms = transposed() ? TorchNorm.columns(unmerged, features) : TorchNorm.rows(unmerged, features, inner);
         float[] factor = new float[features];
         for (int o = 0; o < features; o++) {
-            factor[o] = magnitude[o] / (float) Math.sqrt(squares[o]);
+            factor[o] = magnitude[o] / norms[o];
         }
         for (int j = 0; j < current.length; j++) {
             current[j] = round(factor[feature(j, features, inner)] * (current[j] + delta[j]), dtype);
