@@ -178,4 +178,36 @@ class LoraSoupPeftTest {
         // E[dare] = linear, so the regression slope of dare on linear is 1 (10 draws: standard error about 0.01)
         assertEquals(1.0, dot / norm, 0.05);
     }
+    /**
+     * ZipLoRA's result and an svd soup are plain PEFT adapters: PEFT loads each into the base and
+     * merges it to exactly what {@link BaseMerger} makes of it; ZipLoRA lowers its objective.
+     */
+    @Test
+    void zipLoraAndSvdResultsLoadInPeft() throws Exception {
+        Path run = PeftReference.run("soups");
+        Path base = run.resolve("bases").resolve("llama");
+        for (SoupMethod method : new SoupMethod[] {SoupMethod.ZIPLORA, SoupMethod.SVD}) {
+            Path adapter = temp.resolve(method.cliName());
+            SoupReport report = LoraSoup.soup(SoupOptions.builder(method, adapter)
+                    .adapter(run.resolve("adapters").resolve("l0"), 1.0)
+                    .adapter(run.resolve("adapters").resolve("l1"), 1.0).build());
+            if (method == SoupMethod.ZIPLORA) {
+                assertEquals(16, report.rank());
+                assertTrue(report.finalLoss() < report.initialLoss(),
+                        "ZipLoRA objective " + report.finalLoss() + " not below the plain sum's " + report.initialLoss());
+                System.out.printf("ziplora objective summed over %d layers: plain sum %.4f, merged %.4f%n",
+                        report.modules(), report.initialLoss(), report.finalLoss());
+            }
+            Path byPeft = temp.resolve(method.cliName() + "-merged-by-peft");
+            PeftReference.call("merge-adapter", base.toString(), adapter.toString(), byPeft.toString());
+            Path byUs = temp.resolve(method.cliName() + "-merged-by-peft4j");
+            BaseMerger.merge(MergeOptions.builder(base, byUs).adapter(adapter).build());
+            try (BaseCheckpoint ours = BaseCheckpoint.open(byUs); BaseCheckpoint peft = BaseCheckpoint.open(byPeft)) {
+                for (String name : peft.names()) {
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(peft.tensor(name).toFloatArray(),
+                            ours.tensor(name).toFloatArray(), method + " " + name);
+                }
+            }
+        }
+    }
 }
