@@ -19,7 +19,8 @@ Writes into adapters/src/test/resources/safetensors/:
   expected.json          what torch says about those files: per tensor dtype, shape, the
                          float32 bits of tensor.float() for floating types and the values for
                          integer types; torch's float32 -> bf16/f16/fp8 rounding of test vectors;
-                         the sharded model's state_dict order, byte sizes and num_parameters()
+                         the sharded model's state_dict order, byte sizes and num_parameters();
+                         huggingface_hub's shard plans for synthetic size lists and parse_size_to_int
 """
 
 import json
@@ -133,6 +134,23 @@ def sharded_model(directory: Path) -> dict:
     }
 
 
+def shard_plans() -> list:
+    """How huggingface_hub splits some synthetic state dicts (tensor byte sizes) for a maximum shard size."""
+    from huggingface_hub.serialization._base import split_state_dict_into_shards_factory, parse_size_to_int
+
+    cases = [([6, 6, 2, 6, 2, 2], 10), ([3, 12, 4], 10), ([10, 10, 1], 10), ([0, 5, 0, 5, 0], 5), ([1], 100),
+             ([7, 3, 11, 2, 2, 9, 1, 1, 1], 9)]
+    plans = []
+    for sizes, limit in cases:
+        state = {f"t{i}": size for i, size in enumerate(sizes)}
+        split = split_state_dict_into_shards_factory(state, get_storage_size=lambda s: s, max_shard_size=limit,
+                                                     filename_pattern="model{suffix}.safetensors")
+        plans.append({"sizes": sizes, "max_shard_size": limit, "filename_to_tensors": split.filename_to_tensors})
+    sizes = {text: parse_size_to_int(text) for text in ["5GB", "500MB", "1.5GB", "12KB", " 3 kb ", "1.1GB", "2TB",
+                                                         "0.5MB", "7mb"]}
+    return {"plans": plans, "parse_size_to_int": sizes}
+
+
 def main() -> None:
     if OUT.exists():
         shutil.rmtree(OUT)
@@ -158,6 +176,7 @@ def main() -> None:
 
     expected["sharded"] = sharded_model(OUT / "sharded")
     expected["rounding"] = rounding_vectors()
+    expected["sharding"] = shard_plans()
 
     with open(OUT / "expected.json", "w", encoding="utf-8") as f:
         json.dump(expected, f, indent=1)

@@ -151,7 +151,7 @@ final class HeaderValidator {
             return new LinkedHashMap<>();
         }
         if (json.peek() != '{') {
-            throw fail(Rule.INVALID_METADATA, METADATA_KEY + " is " + json.describeNext() + ", not an object");
+            throw wrongType(json, Rule.INVALID_METADATA, METADATA_KEY + " is ", ", not an object");
         }
         json.expect('{');
         Map<String, String> metadata = new LinkedHashMap<>();
@@ -160,8 +160,8 @@ final class HeaderValidator {
                 String key = json.readString();
                 json.expect(':');
                 if (json.peek() != '"') {
-                    throw fail(Rule.INVALID_METADATA, METADATA_KEY + " value of '" + key + "' is "
-                            + json.describeNext() + ", not a string");
+                    throw wrongType(json, Rule.INVALID_METADATA, METADATA_KEY + " value of '" + key + "' is ",
+                            ", not a string");
                 }
                 if (metadata.putIfAbsent(key, json.readString()) != null) {
                     throw fail(Rule.DUPLICATE_KEY, METADATA_KEY + " has key '" + key + "' twice");
@@ -174,7 +174,7 @@ final class HeaderValidator {
 
     private TensorInfo parseEntry(JsonCursor json, String name) {
         if (json.peek() != '{') {
-            throw fail(Rule.INVALID_FIELD, "tensor '" + name + "' is " + json.describeNext() + ", not an object");
+            throw wrongType(json, Rule.INVALID_FIELD, "tensor '" + name + "' is ", ", not an object");
         }
         json.expect('{');
         DType dtype = null;
@@ -217,7 +217,7 @@ final class HeaderValidator {
 
     private DType parseDtype(JsonCursor json, String name) {
         if (json.peek() != '"') {
-            throw fail(Rule.INVALID_FIELD, "tensor '" + name + "' dtype is " + json.describeNext() + ", not a string");
+            throw wrongType(json, Rule.INVALID_FIELD, "tensor '" + name + "' dtype is ", ", not a string");
         }
         String text = json.readString();
         DType dtype = DType.lookup(text);
@@ -229,7 +229,7 @@ final class HeaderValidator {
 
     private long[] parseShape(JsonCursor json, String name) {
         if (json.peek() != '[') {
-            throw fail(Rule.INVALID_FIELD, "tensor '" + name + "' shape is " + json.describeNext() + ", not an array");
+            throw wrongType(json, Rule.INVALID_FIELD, "tensor '" + name + "' shape is ", ", not an array");
         }
         json.expect('[');
         long[] dims = new long[4];
@@ -263,8 +263,7 @@ final class HeaderValidator {
 
     private long[] parseOffsets(JsonCursor json, String name) {
         if (json.peek() != '[') {
-            throw fail(Rule.INVALID_FIELD, "tensor '" + name + "' data_offsets is " + json.describeNext()
-                    + ", not an array");
+            throw wrongType(json, Rule.INVALID_FIELD, "tensor '" + name + "' data_offsets is ", ", not an array");
         }
         json.expect('[');
         long[] offsets = new long[2];
@@ -302,9 +301,7 @@ final class HeaderValidator {
     private String readNumber(JsonCursor json, String name, String field) {
         int c = json.peek();
         if (c != '-' && (c < '0' || c > '9')) {
-            String kind = json.describeNext();
-            json.skipValue();
-            throw fail(Rule.INVALID_FIELD, "tensor '" + name + "' " + field + " holds " + kind + ", not an integer");
+            throw wrongType(json, Rule.INVALID_FIELD, "tensor '" + name + "' " + field + " holds ", ", not an integer");
         }
         return json.readNumberText();
     }
@@ -353,6 +350,16 @@ final class HeaderValidator {
             throw fail(Rule.DATA_SIZE_MISMATCH, "tensors end at data offset " + start + " but the data area holds "
                     + dataSize + " bytes (" + (start > dataSize ? "file truncated" : "trailing bytes") + ")");
         }
+    }
+
+    /**
+     * The error for a value of the wrong JSON type coming next: checks the value's syntax first,
+     * so that malformed JSON is reported as such, then says "{@code before}<kind>{@code after}".
+     */
+    private SafetensorsFormatException wrongType(JsonCursor json, Rule rule, String before, String after) {
+        String kind = json.describeNext();
+        json.skipValue();
+        return fail(rule, before + kind + after);
     }
 
     private SafetensorsFormatException fail(Rule rule, String detail) {

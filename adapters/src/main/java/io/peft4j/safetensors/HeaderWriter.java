@@ -25,7 +25,7 @@ final class HeaderWriter {
     /** The reference's tensor order: dtype rank descending, then name by code point (UTF-8 byte order). */
     static final Comparator<TensorSpec> REFERENCE_ORDER = Comparator
             .comparingInt((TensorSpec s) -> -s.dtype().referenceRank())
-            .thenComparing(TensorSpec::name, HeaderWriter::compareCodePoints);
+            .thenComparing(TensorSpec::name, PythonJson.CODE_POINT_ORDER);
 
     private HeaderWriter() {
     }
@@ -146,20 +146,5 @@ final class HeaderWriter {
             }
         }
         return json.append('"');
-    }
-
-    private static int compareCodePoints(String a, String b) {
-        int i = 0;
-        int j = 0;
-        while (i < a.length() && j < b.length()) {
-            int ca = a.codePointAt(i);
-            int cb = b.codePointAt(j);
-            if (ca != cb) {
-                return Integer.compare(ca, cb);
-            }
-            i += Character.charCount(ca);
-            j += Character.charCount(cb);
-        }
-        return Integer.compare(a.length() - i, b.length() - j);
     }
 }

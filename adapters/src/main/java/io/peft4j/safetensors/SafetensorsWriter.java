@@ -172,6 +172,16 @@ public final class SafetensorsWriter implements AutoCloseable {
         return info;
     }
 
+    /** Whether {@link #finish()} has run (or the writer was closed). */
+    boolean isFinished() {
+        return finished;
+    }
+
+    /** Whether every tensor of the layout has been written. */
+    boolean isComplete() {
+        return written.nextClearBit(0) >= layout.tensors().size();
+    }
+
     /**
      * Checks that every tensor was written, fsyncs, closes and renames the temporary file to the
      * target atomically.
