@@ -15,20 +15,20 @@ import java.util.Optional;
 /**
  * Counts the tokens of training examples with a model's own {@code tokenizer.json}, through DJL's
  * {@link HuggingFaceTokenizer} (the Rust {@code tokenizers} library, fully offline: DJL is put in
- * offline mode before it loads, so it never downloads a native build).
+ * offline mode before it loads, so it never downloads a native build). Ids are those of
+ * transformers' {@code tokenizer(text)["input_ids"]} for the same files.
  *
- * <p>Counts follow TRL's SFT and DPO preparation, which {@code Peft.train} uses:
+ * <p>Counts follow peft4j's trainer ({@code peft4j_bridge/data.py}, {@code Encoder}):
  * <ul>
- *   <li>text: {@code tokenizer(text + eos)}, special tokens added, the eos token appended as text
- *       unless the text already ends with it;</li>
- *   <li>prompt/completion: {@code tokenizer(prompt)} and {@code tokenizer(prompt + completion + eos)};
- *       the prompt is their common prefix, the completion the rest;</li>
- *   <li>preference: the same with the chosen and the rejected answer; the prompt is the shorter
- *       common prefix, the length the longer of the two sequences;</li>
- *   <li>messages: an <b>estimate</b>. Chat templates are Jinja programs this class does not run; it
- *       counts each message's content without special tokens plus {@value #MESSAGE_OVERHEAD_TOKENS}
- *       tokens per message, ChatML's {@code <|im_start|>}, role, newline, {@code <|im_end|>}, newline.
- *       Templates that add a default system prompt or longer headers render more.</li>
+ *   <li>text: {@code tokenizer(text)} with special tokens, then the eos id;</li>
+ *   <li>prompt/completion: the prompt with special tokens, the completion without, then the eos id;</li>
+ *   <li>preference: the prompt as above, chosen and rejected each like a completion; the length is the
+ *       prompt plus the longer answer;</li>
+ *   <li>messages: an <b>estimate</b>. The trainer renders the tokenizer's chat template, a Jinja program
+ *       this class does not run; here each message counts its content without special tokens plus
+ *       {@value #MESSAGE_OVERHEAD_TOKENS} tokens (ChatML's {@code <|im_start|>}, role, newline,
+ *       {@code <|im_end|>}, newline). Templates with a default system prompt or longer headers render
+ *       more.</li>
  * </ul>
  * The eos token is read from {@code tokenizer_config.json} (else {@code special_tokens_map.json});
  * without one nothing is appended. Truncation and padding configured in {@code tokenizer.json} are
@@ -49,10 +49,12 @@ public final class TokenCounter implements AutoCloseable {
 
     private final HuggingFaceTokenizer tokenizer;
     private final String eos;
+    private final boolean chatTemplate;
 
-    private TokenCounter(HuggingFaceTokenizer tokenizer, String eos) {
+    private TokenCounter(HuggingFaceTokenizer tokenizer, String eos, boolean chatTemplate) {
         this.tokenizer = tokenizer;
         this.eos = eos;
+        this.chatTemplate = chatTemplate;
     }
 
     /**
@@ -74,7 +76,7 @@ public final class TokenCounter implements AutoCloseable {
                     .optTruncation(false)
                     .optPadding(false)
                     .build();
-            return new TokenCounter(tokenizer, eosToken(dir));
+            return new TokenCounter(tokenizer, eosToken(dir), hasChatTemplate(dir));
         } catch (IOException | RuntimeException e) {
             throw new Peft4jException(file + ": cannot load tokenizer: " + firstLine(e), e);
         }
@@ -83,6 +85,15 @@ public final class TokenCounter implements AutoCloseable {
     /** The eos token appended to texts and completions, if the tokenizer has one. */
     public Optional<String> eosToken() {
         return Optional.ofNullable(eos);
+    }
+
+    /**
+     * Whether the tokenizer folder has a chat template ({@code chat_template.jinja} or a
+     * {@code chat_template} entry in {@code tokenizer_config.json}); the trainer needs one for
+     * {@link DatasetFormat#MESSAGES} data.
+     */
+    public boolean hasChatTemplate() {
+        return chatTemplate;
     }
 
     /** The ids of {@code text} with the tokenizer's special tokens, as {@code tokenizer(text)["input_ids"]}. */
@@ -106,51 +117,47 @@ public final class TokenCounter implements AutoCloseable {
         List<String> plain = new ArrayList<>();
         for (Example example : examples) {
             switch (example) {
-                case Example.Text t -> withSpecial.add(withEos(t.text()));
+                case Example.Text t -> withSpecial.add(t.text());
                 case Example.PromptCompletion pc -> {
                     withSpecial.add(pc.prompt());
-                    withSpecial.add(pc.prompt() + withEos(pc.completion()));
+                    plain.add(pc.completion());
                 }
                 case Example.Preference p -> {
                     withSpecial.add(p.prompt());
-                    withSpecial.add(p.prompt() + withEos(p.chosen()));
-                    withSpecial.add(p.prompt() + withEos(p.rejected()));
+                    plain.add(p.chosen());
+                    plain.add(p.rejected());
                 }
                 case Example.Messages m -> m.messages().forEach(message -> plain.add(message.content()));
             }
         }
-        List<long[]> special = withSpecial.isEmpty() ? List.of() : ids(tokenizer.batchEncode(withSpecial, true, false));
-        List<long[]> contents = plain.isEmpty() ? List.of() : ids(tokenizer.batchEncode(plain, false, false));
+        int[] special = lengths(withSpecial, true);
+        int[] contents = lengths(plain, false);
+        int eosLength = eos == null ? 0 : 1;
         int s = 0;
         int c = 0;
         List<TokenCount> counts = new ArrayList<>(examples.size());
         for (Example example : examples) {
             switch (example) {
                 case Example.Text t -> {
-                    int length = special.get(s++).length;
+                    int length = special[s++] + eosLength;
                     counts.add(new TokenCount(0, length, length));
                 }
                 case Example.PromptCompletion pc -> {
-                    long[] prompt = special.get(s++);
-                    long[] full = special.get(s++);
-                    int promptLength = commonPrefix(prompt, full);
-                    counts.add(new TokenCount(promptLength, full.length - promptLength, full.length));
+                    int prompt = special[s++];
+                    int completion = contents[c++] + eosLength;
+                    counts.add(new TokenCount(prompt, completion, prompt + completion));
                 }
                 case Example.Preference p -> {
-                    long[] prompt = special.get(s++);
-                    long[] chosen = special.get(s++);
-                    long[] rejected = special.get(s++);
-                    int promptLength = Math.min(commonPrefix(prompt, chosen), commonPrefix(prompt, rejected));
-                    int chosenLength = chosen.length - promptLength;
-                    int rejectedLength = rejected.length - promptLength;
-                    counts.add(new TokenCount(promptLength, chosenLength + rejectedLength,
-                            promptLength + Math.max(chosenLength, rejectedLength)));
+                    int prompt = special[s++];
+                    int chosen = contents[c++] + eosLength;
+                    int rejected = contents[c++] + eosLength;
+                    counts.add(new TokenCount(prompt, chosen + rejected, prompt + Math.max(chosen, rejected)));
                 }
                 case Example.Messages m -> {
                     int prompt = 0;
                     int completion = 0;
                     for (Example.Message message : m.messages()) {
-                        int tokens = contents.get(c++).length + MESSAGE_OVERHEAD_TOKENS;
+                        int tokens = contents[c++] + MESSAGE_OVERHEAD_TOKENS;
                         if (message.isAssistant()) {
                             completion += tokens;
                         } else {
@@ -164,18 +171,16 @@ public final class TokenCounter implements AutoCloseable {
         return counts;
     }
 
-    private String withEos(String text) {
-        return eos == null || text.endsWith(eos) ? text : text + eos;
-    }
-
-    /** Leading tokens two sequences share: TRL's rule for where the completion starts. */
-    static int commonPrefix(long[] a, long[] b) {
-        int n = Math.min(a.length, b.length);
-        int i = 0;
-        while (i < n && a[i] == b[i]) {
-            i++;
+    private int[] lengths(List<String> texts, boolean addSpecialTokens) {
+        if (texts.isEmpty()) {
+            return new int[0];
         }
-        return i;
+        Encoding[] encodings = tokenizer.batchEncode(texts, addSpecialTokens, false);
+        int[] lengths = new int[encodings.length];
+        for (int i = 0; i < encodings.length; i++) {
+            lengths[i] = encodings[i].getIds().length;
+        }
+        return lengths;
     }
 
     private static List<long[]> ids(Encoding[] encodings) {
@@ -200,6 +205,12 @@ public final class TokenCounter implements AutoCloseable {
             }
         }
         return null;
+    }
+
+    private static boolean hasChatTemplate(Path dir) throws IOException {
+        Path config = dir.resolve("tokenizer_config.json");
+        return Files.isRegularFile(dir.resolve("chat_template.jinja"))
+                || Files.isRegularFile(config) && JSON.readTree(config.toFile()).hasNonNull("chat_template");
     }
 
     private static String firstLine(Exception e) {

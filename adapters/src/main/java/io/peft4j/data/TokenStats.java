@@ -17,9 +17,11 @@ import java.util.stream.Stream;
  * @param lengths the distribution of example lengths
  * @param promptTokens prompt tokens over all examples
  * @param completionTokens completion (trained-on) tokens over all examples
+ * @param untrainable examples with no completion token within {@code maxLength} (the prompt fills it),
+ *     which the trainer drops
  */
 public record TokenStats(Path file, DatasetFormat format, boolean estimated, int maxLength,
-                         LengthDistribution lengths, long promptTokens, long completionTokens) {
+                         LengthDistribution lengths, long promptTokens, long completionTokens, long untrainable) {
 
     /** Examples tokenized per native batch. */
     private static final int BATCH = 1024;
@@ -35,7 +37,7 @@ public record TokenStats(Path file, DatasetFormat format, boolean estimated, int
             throw new IllegalArgumentException("maxLength must be >= 0: " + maxLength);
         }
         LengthDistribution lengths = new LengthDistribution();
-        long[] promptAndCompletion = new long[2];
+        long[] sums = new long[3];
         DatasetFormat[] format = new DatasetFormat[1];
         List<Example> batch = new ArrayList<>(BATCH);
         try (Stream<Example> examples = Dataset.read(file)) {
@@ -43,21 +45,26 @@ public record TokenStats(Path file, DatasetFormat format, boolean estimated, int
                 format[0] = example.format();
                 batch.add(example);
                 if (batch.size() == BATCH) {
-                    add(counter.count(batch), lengths, promptAndCompletion);
+                    add(counter.count(batch), maxLength, lengths, sums);
                     batch.clear();
                 }
             });
         }
-        add(counter.count(batch), lengths, promptAndCompletion);
+        add(counter.count(batch), maxLength, lengths, sums);
         return new TokenStats(file, format[0], format[0] == DatasetFormat.MESSAGES, maxLength, lengths,
-                promptAndCompletion[0], promptAndCompletion[1]);
+                sums[0], sums[1], sums[2]);
     }
 
-    private static void add(List<TokenCount> counts, LengthDistribution lengths, long[] promptAndCompletion) {
+    /** Adds a batch: lengths to the distribution, then prompt, completion and untrainable to {@code sums}. */
+    private static void add(List<TokenCount> counts, int maxLength, LengthDistribution lengths, long[] sums) {
         for (TokenCount count : counts) {
             lengths.add(count.length());
-            promptAndCompletion[0] += count.promptTokens();
-            promptAndCompletion[1] += count.completionTokens();
+            sums[0] += count.promptTokens();
+            sums[1] += count.completionTokens();
+            int limit = maxLength == 0 ? Integer.MAX_VALUE : maxLength;
+            if (count.completionTokens() == 0 || count.promptTokens() >= limit) {
+                sums[2]++;
+            }
         }
     }
 
@@ -87,18 +94,21 @@ public record TokenStats(Path file, DatasetFormat format, boolean estimated, int
     }
 
     /**
-     * Optimizer steps for a run, as the Hugging Face Trainer counts them:
-     * {@code epochs * ceil(ceil(examples / batchSize) / gradientAccumulation)} (no packing).
+     * Optimizer steps a run over all trainable examples takes, as peft4j's trainer plans them
+     * ({@code planned_steps}): {@code max(1, ceil(epochs * max(1, floor(ceil(n / batchSize) / gradientAccumulation))))}
+     * with {@code n} = examples minus {@link #untrainable()}. An evaluation split taken from the same
+     * file lowers {@code n}.
      *
-     * @param batchSize examples per device batch
+     * @param batchSize examples per batch
      * @param gradientAccumulation batches per optimizer step
-     * @param epochs passes over the data
+     * @param epochs passes over the data (may be fractional)
      */
-    public long optimizerSteps(int batchSize, int gradientAccumulation, int epochs) {
-        if (batchSize < 1 || gradientAccumulation < 1 || epochs < 1) {
+    public long optimizerSteps(int batchSize, int gradientAccumulation, double epochs) {
+        if (batchSize < 1 || gradientAccumulation < 1 || !(epochs > 0)) {
             throw new IllegalArgumentException("batch size, gradient accumulation and epochs must be positive");
         }
-        long batches = Math.ceilDiv(examples(), batchSize);
-        return epochs * Math.ceilDiv(batches, gradientAccumulation);
+        long batches = Math.ceilDiv(examples() - untrainable, batchSize);
+        long perEpoch = Math.max(1, batches / gradientAccumulation);
+        return Math.max(1, (long) Math.ceil(epochs * perEpoch));
     }
 }

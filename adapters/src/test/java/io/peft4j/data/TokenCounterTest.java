@@ -35,6 +35,7 @@ class TokenCounterTest {
     @Test
     void encodesWithSpecialTokensAndReadsEos() {
         assertEquals(Optional.of("</s>"), counter.eosToken());
+        assertEquals(false, counter.hasChatTemplate());
         assertArrayEquals(new long[] {0, 3, 4, 5, 1}, counter.encode("a b c</s>"));
         assertEquals(List.of(List.of(0L, 3L), List.of(0L, 3L, 2L)),
                 counter.encodeBatch(List.of("a", "a zz")).stream()
@@ -42,22 +43,23 @@ class TokenCounterTest {
     }
 
     @Test
-    void textGetsEosUnlessItEndsWithIt() {
+    void textIsSpecialTokensPlusTheEosIdLikeTheTrainer() {
+        // [<s> a b c] + eos
         assertEquals(new TokenCount(0, 5, 5), counter.count(new Example.Text("a b c")));
-        assertEquals(new TokenCount(0, 5, 5), counter.count(new Example.Text("a b c</s>")));
+        // the trainer appends the eos id even after a literal "</s>"
+        assertEquals(new TokenCount(0, 6, 6), counter.count(new Example.Text("a b c</s>")));
     }
 
     @Test
-    void promptIsTheCommonPrefixOfPromptAndPromptPlusCompletion() {
-        // [<s> a b] then [<s> a b c d </s>]
+    void promptWithSpecialTokensCompletionWithoutPlusEos() {
+        // [<s> a b] then [c d] + eos
         assertEquals(new TokenCount(3, 3, 6), counter.count(new Example.PromptCompletion("a b", " c d")));
-        // "a b" + "c" tokenizes as [<s> a bc=<unk> </s>]: the prompt ends where the two diverge, as in TRL
-        assertEquals(new TokenCount(2, 2, 4), counter.count(new Example.PromptCompletion("a b", "c")));
+        assertEquals(new TokenCount(3, 2, 5), counter.count(new Example.PromptCompletion("a b", "c")));
     }
 
     @Test
     void preferenceCountsBothAnswersAndTheLongerSequence() {
-        // prompt [<s> a], chosen [b c </s>], rejected [d </s>]
+        // prompt [<s> a], chosen [b c] + eos, rejected [d] + eos
         assertEquals(new TokenCount(2, 5, 5), counter.count(new Example.Preference("a", " b c", " d")));
     }
 

@@ -44,8 +44,25 @@ class TokenStatsTest {
         assertEquals(lengths.stream().filter(n -> n > 40).count(), stats.overMaxLength());
         assertEquals(lengths.stream().filter(n -> n > 40).mapToLong(n -> n - 40).sum(), stats.truncatedTokens());
         assertEquals(false, stats.estimated());
+        assertEquals(0, stats.untrainable());
         assertEquals(313, stats.optimizerSteps(8, 1, 1));
-        assertEquals(3 * 79, stats.optimizerSteps(8, 4, 3));
+        assertEquals(3 * 78, stats.optimizerSteps(8, 4, 3));
+        assertEquals(117, stats.optimizerSteps(8, 4, 1.5));
+    }
+
+    @Test
+    void promptsThatFillTheMaxLengthAreUntrainable() throws IOException {
+        Path file = Files.write(dir.resolve("pc.jsonl"), List.of(
+                "{\"prompt\":\"a b c d e\",\"completion\":\" f\"}",
+                "{\"prompt\":\"a\",\"completion\":\" f\"}"));
+        try (TokenCounter counter = TokenCounter.load(TokenCounterTest.WORDLEVEL)) {
+            TokenStats stats = TokenStats.compute(file, counter, 6);
+            assertEquals(1, stats.untrainable());
+            assertEquals(6 + 2, stats.promptTokens());
+            assertEquals(4, stats.completionTokens());
+            assertEquals(1, stats.overMaxLength());
+            assertEquals(1, stats.optimizerSteps(8, 1, 1));
+        }
     }
 
     @Test
