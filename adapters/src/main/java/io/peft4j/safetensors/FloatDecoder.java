@@ -1,0 +1,61 @@
+package io.peft4j.safetensors;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * Converts little-endian floating-point tensor bytes (F64, F32, F16, BF16, F8_E4M3, F8_E5M2) to
+ * float32, straight from a memory segment into a {@code float[]}.
+ */
+final class FloatDecoder {
+
+    static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfDouble DOUBLE_LE = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private FloatDecoder() {
+    }
+
+    /**
+     * Decodes {@code count} elements of type {@code type} starting at element {@code first} of
+     * {@code src} into {@code dst[dstOffset ...]}.
+     */
+    static void decode(DType type, MemorySegment src, long first, float[] dst, int dstOffset, int count) {
+        long byteOffset = first * type.byteSize();
+        switch (type) {
+            case F32 -> MemorySegment.copy(src, FLOAT_LE, byteOffset, dst, dstOffset, count);
+            case BF16 -> decodeBf16(src, byteOffset, dst, dstOffset, count);
+            case F16 -> decodeF16(src, byteOffset, dst, dstOffset, count);
+            case F64 -> decodeF64(src, byteOffset, dst, dstOffset, count);
+            case F8_E4M3 -> decodeTable(Float8.E4M3_TO_FLOAT, src, byteOffset, dst, dstOffset, count);
+            case F8_E5M2 -> decodeTable(Float8.E5M2_TO_FLOAT, src, byteOffset, dst, dstOffset, count);
+            default -> throw new IllegalArgumentException(type + " is not a floating-point type");
+        }
+    }
+
+    private static void decodeBf16(MemorySegment src, long offset, float[] dst, int dstOffset, int count) {
+        for (int i = 0; i < count; i++) {
+            dst[dstOffset + i] = Float.intBitsToFloat(src.get(SHORT_LE, offset + 2L * i) << 16);
+        }
+    }
+
+    private static void decodeF16(MemorySegment src, long offset, float[] dst, int dstOffset, int count) {
+        for (int i = 0; i < count; i++) {
+            dst[dstOffset + i] = Float.float16ToFloat(src.get(SHORT_LE, offset + 2L * i));
+        }
+    }
+
+    private static void decodeF64(MemorySegment src, long offset, float[] dst, int dstOffset, int count) {
+        for (int i = 0; i < count; i++) {
+            dst[dstOffset + i] = (float) src.get(DOUBLE_LE, offset + 8L * i);
+        }
+    }
+
+    private static void decodeTable(float[] table, MemorySegment src, long offset, float[] dst, int dstOffset,
+                                    int count) {
+        for (int i = 0; i < count; i++) {
+            dst[dstOffset + i] = table[src.get(ValueLayout.JAVA_BYTE, offset + i) & 0xFF];
+        }
+    }
+}

@@ -1,0 +1,271 @@
+package io.peft4j.safetensors;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A minimal pull reader over UTF-8 JSON bytes, strict like serde_json: no comments, no trailing
+ * commas, no unescaped control characters in strings, no lone surrogate escapes, JSON number
+ * grammar only. It reports malformed input with {@link Malformed}; what the values mean is decided
+ * by its caller.
+ */
+final class JsonCursor {
+
+    /** The input is not well-formed JSON; the message says where and why. */
+    static final class Malformed extends RuntimeException {
+        Malformed(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private final byte[] bytes;
+    private final int end;
+    private int pos;
+
+    JsonCursor(byte[] bytes) {
+        this.bytes = bytes;
+        this.end = bytes.length;
+    }
+
+    /** Skips whitespace and returns the next byte without consuming it, or -1 at the end. */
+    int peek() {
+        while (pos < end) {
+            byte b = bytes[pos];
+            if (b == ' ' || b == '\n' || b == '\r' || b == '\t') {
+                pos++;
+            } else {
+                return b & 0xFF;
+            }
+        }
+        return -1;
+    }
+
+    /** Consumes {@code c} (after whitespace) or fails. */
+    void expect(char c) {
+        if (peek() != c) {
+            throw malformed("expected '" + c + "'");
+        }
+        pos++;
+    }
+
+    /** Consumes {@code c} if it comes next (after whitespace). */
+    boolean consume(char c) {
+        if (peek() == c) {
+            pos++;
+            return true;
+        }
+        return false;
+    }
+
+    /** Whether only whitespace remains. */
+    boolean atEnd() {
+        return peek() == -1;
+    }
+
+    /** Reads a string value. */
+    String readString() {
+        expect('"');
+        int start = pos;
+        while (pos < end) {
+            byte b = bytes[pos];
+            if (b == '"') {
+                String s = new String(bytes, start, pos - start, StandardCharsets.UTF_8);
+                pos++;
+                return s;
+            }
+            if (b == '\\') {
+                return readEscapedString(start);
+            }
+            if ((b & 0xFF) < 0x20) {
+                throw malformed("control character in string");
+            }
+            pos++;
+        }
+        throw malformed("unterminated string");
+    }
+
+    private String readEscapedString(int start) {
+        StringBuilder sb = new StringBuilder(new String(bytes, start, pos - start, StandardCharsets.UTF_8));
+        int chunk = pos;
+        while (pos < end) {
+            byte b = bytes[pos];
+            if (b == '"' || b == '\\') {
+                sb.append(new String(bytes, chunk, pos - chunk, StandardCharsets.UTF_8));
+                pos++;
+                if (b == '"') {
+                    return sb.toString();
+                }
+                appendEscape(sb);
+                chunk = pos;
+            } else if ((b & 0xFF) < 0x20) {
+                throw malformed("control character in string");
+            } else {
+                pos++;
+            }
+        }
+        throw malformed("unterminated string");
+    }
+
+    private void appendEscape(StringBuilder sb) {
+        if (pos >= end) {
+            throw malformed("unterminated escape");
+        }
+        byte e = bytes[pos++];
+        switch (e) {
+            case '"' -> sb.append('"');
+            case '\\' -> sb.append('\\');
+            case '/' -> sb.append('/');
+            case 'b' -> sb.append('\b');
+            case 'f' -> sb.append('\f');
+            case 'n' -> sb.append('\n');
+            case 'r' -> sb.append('\r');
+            case 't' -> sb.append('\t');
+            case 'u' -> appendUnicodeEscape(sb);
+            default -> throw malformed("invalid escape");
+        }
+    }
+
+    private void appendUnicodeEscape(StringBuilder sb) {
+        char c = readHex4();
+        if (Character.isHighSurrogate(c)) {
+            if (pos + 1 < end && bytes[pos] == '\\' && bytes[pos + 1] == 'u') {
+                pos += 2;
+                char low = readHex4();
+                if (!Character.isLowSurrogate(low)) {
+                    throw malformed("lone surrogate in escape");
+                }
+                sb.append(c).append(low);
+                return;
+            }
+            throw malformed("lone surrogate in escape");
+        }
+        if (Character.isLowSurrogate(c)) {
+            throw malformed("lone surrogate in escape");
+        }
+        sb.append(c);
+    }
+
+    private char readHex4() {
+        if (pos + 4 > end) {
+            throw malformed("truncated \\u escape");
+        }
+        int v = 0;
+        for (int i = 0; i < 4; i++) {
+            int d = Character.digit(bytes[pos++], 16);
+            if (d < 0) {
+                throw malformed("invalid \\u escape");
+            }
+            v = (v << 4) | d;
+        }
+        return (char) v;
+    }
+
+    /**
+     * Reads a number and returns its text, checked against the JSON number grammar
+     * ({@code -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?}).
+     */
+    String readNumberText() {
+        peek();
+        int start = pos;
+        if (pos < end && bytes[pos] == '-') {
+            pos++;
+        }
+        if (pos < end && bytes[pos] == '0') {
+            pos++;
+        } else if (!digits()) {
+            throw malformed("invalid number");
+        }
+        if (pos < end && bytes[pos] == '.') {
+            pos++;
+            if (!digits()) {
+                throw malformed("invalid number");
+            }
+        }
+        if (pos < end && (bytes[pos] == 'e' || bytes[pos] == 'E')) {
+            pos++;
+            if (pos < end && (bytes[pos] == '+' || bytes[pos] == '-')) {
+                pos++;
+            }
+            if (!digits()) {
+                throw malformed("invalid number");
+            }
+        }
+        return new String(bytes, start, pos - start, StandardCharsets.US_ASCII);
+    }
+
+    private boolean digits() {
+        int start = pos;
+        while (pos < end && bytes[pos] >= '0' && bytes[pos] <= '9') {
+            pos++;
+        }
+        return pos > start;
+    }
+
+    /** Consumes one literal ({@code true}, {@code false}, {@code null}) that comes next. */
+    private void readLiteral(String word) {
+        for (int i = 0; i < word.length(); i++) {
+            if (pos >= end || bytes[pos] != word.charAt(i)) {
+                throw malformed("invalid literal");
+            }
+            pos++;
+        }
+    }
+
+    /** Consumes {@code null} if it comes next. */
+    boolean consumeNull() {
+        if (peek() == 'n') {
+            readLiteral("null");
+            return true;
+        }
+        return false;
+    }
+
+    /** Skips any value, checking its syntax. */
+    void skipValue() {
+        int c = peek();
+        switch (c) {
+            case '{' -> {
+                pos++;
+                if (!consume('}')) {
+                    do {
+                        readString();
+                        expect(':');
+                        skipValue();
+                    } while (consume(','));
+                    expect('}');
+                }
+            }
+            case '[' -> {
+                pos++;
+                if (!consume(']')) {
+                    do {
+                        skipValue();
+                    } while (consume(','));
+                    expect(']');
+                }
+            }
+            case '"' -> readString();
+            case 't' -> readLiteral("true");
+            case 'f' -> readLiteral("false");
+            case 'n' -> readLiteral("null");
+            case -1 -> throw malformed("unexpected end");
+            default -> readNumberText();
+        }
+    }
+
+    /** Describes the kind of value that comes next, for error messages. */
+    String describeNext() {
+        return switch (peek()) {
+            case '{' -> "an object";
+            case '[' -> "an array";
+            case '"' -> "a string";
+            case 't', 'f' -> "a boolean";
+            case 'n' -> "null";
+            case -1 -> "nothing";
+            default -> "a number";
+        };
+    }
+
+    Malformed malformed(String what) {
+        return new Malformed(what + " at byte " + pos);
+    }
+}
