@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
         description = "Parameter-efficient fine-tuning for the JVM.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            DataCommand.class,
             GenerateCommand.class,
             HubCommand.class,
             InspectCommand.class,
