@@ -6,6 +6,7 @@ import io.peft4j.estimate.ModelSource;
 import io.peft4j.estimate.TrainingPlan;
 import java.nio.file.Path;
 import java.util.List;
+import org.slf4j.LoggerFactory;
 
 /**
  * The peft4j facade: one static entry point per capability.
@@ -34,6 +35,7 @@ public final class Peft {
 
     /** Starts training on a background thread; the handle cancels it or waits for its result. */
     public static TrainingHandle trainAsync(TrainConfig config, TrainingListener listener) {
+        TrainMemoryCheck.warning(config).ifPresent(LoggerFactory.getLogger(Peft.class)::warn);
         return PythonTraining.start(config, listener);
     }
 
