@@ -30,7 +30,7 @@ class TrainMemoryCheckTest {
         Optional<String> warning = TrainMemoryCheck.warning(big, 64L << 30);
         assertTrue(warning.isPresent());
         assertTrue(warning.get().startsWith("peft4j train: this run is estimated to need "), warning.get());
-        double gib = Double.parseDouble(warning.get().split(" ")[7]);
+        double gib = Double.parseDouble(warning.get().split(" ")[8]);
         assertTrue(gib > 65_285_660_672L * 4.0 / (1L << 30), warning.get());
         assertTrue(warning.get().contains("the machine has 64.0 GiB"), warning.get());
     }
