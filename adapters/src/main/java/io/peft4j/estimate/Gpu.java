@@ -56,7 +56,7 @@ public record Gpu(String name, double memoryGiB, double tflops) {
 
     /** A GPU given by its memory and, if known, its TFLOP/s (0: unknown, so no time estimate). */
     public static Gpu withMemory(double memoryGiB, double tflops) {
-        return new Gpu(String.format(Locale.ROOT, "%.4g GiB GPU", memoryGiB), memoryGiB, tflops);
+        return new Gpu("custom", memoryGiB, tflops);
     }
 
     /** True when the throughput is known. */

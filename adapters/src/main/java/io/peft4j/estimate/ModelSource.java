@@ -55,10 +55,10 @@ public record ModelSource(String name, String origin, ModelShapes shapes, Long c
             if (!Files.isRegularFile(config)) {
                 throw new EstimateException(path + ": no config.json in this directory");
             }
-            return fromDirectory(base, "local directory " + path, path);
+            return fromDirectory(base, "local directory", path);
         }
         if (Files.isRegularFile(path)) {
-            return new ModelSource(base, "local file " + path, ModelShapes.fromConfigFile(path), null);
+            return new ModelSource(base, "local config file", ModelShapes.fromConfigFile(path), null);
         }
         if (base.chars().filter(c -> c == '/').count() != 1 || base.contains("..")) {
             throw new EstimateException(base + ": no such directory, and not a Hub id of the form org/name");
