@@ -15,7 +15,10 @@ straight from the live objects:
   optimizer_states  bytes of every tensor in optimizer.state after step
   saved             bytes autograd keeps for backward during one forward (saved_tensors_hooks, unique
                     storages, parameter storages excluded)
-  rss_delta         peak RSS (ru_maxrss) minus the RSS before the model was built
+  rss_delta         peak RSS (ru_maxrss) minus the RSS before the model was built; before that
+                    point the same code path (model class, PEFT wrapping, bitsandbytes, optimizer,
+                    forward and backward) has run once on a tiny model, so lazy imports and kernel
+                    set-up are not counted as training memory
 """
 import json
 import resource
@@ -57,6 +60,18 @@ def rss_bytes():
 
 
 def one_run(name, model_type, config_key, plan):
+    tiny = {k: v for k, v in CONFIGS[config_key].items()}
+    for key in ("num_hidden_layers", "n_layer"):
+        if key in tiny:
+            tiny[key] = 1
+    train(model_type, tiny, plan, 1, 16, 1)
+    rss0 = rss_bytes()
+    measured = train(model_type, CONFIGS[config_key], plan, BATCH, SEQ, STEPS, rss0)
+    return {"name": name, "config": dict(CONFIGS[config_key], model_type=model_type),
+            "plan": dict(plan, batch_size=BATCH, seq_len=SEQ), "measured": measured}
+
+
+def train(model_type, config, plan, batch, seq, steps, rss0=None):
     import tempfile
 
     import torch
@@ -66,12 +81,12 @@ def one_run(name, model_type, config_key, plan):
     logging.set_verbosity_error()
     torch.manual_seed(0)
     dtype = {"fp32": torch.float32, "bf16": torch.bfloat16}[plan["precision"]]
-    cfg = AutoConfig.for_model(model_type, **CONFIGS[config_key])
+    cfg = AutoConfig.for_model(model_type, **config)
     method = plan["method"]
     if method == "qlora":
         tmp = tempfile.mkdtemp()
         AutoModelForCausalLM.from_config(cfg, dtype=dtype).save_pretrained(tmp)
-    rss0 = rss_bytes()
+    rss_before = rss_bytes() if rss0 is None else rss0
     if method == "qlora":
         import bitsandbytes as bnb
         quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
@@ -112,8 +127,8 @@ def one_run(name, model_type, config_key, plan):
                     weight_storages[t.untyped_storage().data_ptr()] = t.untyped_storage().nbytes()
             state = state.state2
     saved = 0
-    for step in range(STEPS):
-        ids = torch.randint(0, cfg.vocab_size, (BATCH, SEQ))
+    for step in range(steps):
+        ids = torch.randint(0, cfg.vocab_size, (batch, seq))
         seen = {}
 
         def pack(t):
@@ -135,10 +150,8 @@ def one_run(name, model_type, config_key, plan):
             if torch.is_tensor(v) and v.numel() > 1:
                 states[v.untyped_storage().data_ptr()] = v.untyped_storage().nbytes()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    return {"name": name, "config": dict(CONFIGS[config_key], model_type=model_type),
-            "plan": dict(plan, batch_size=BATCH, seq_len=SEQ),
-            "measured": {"weights": sum(weight_storages.values()), "gradients": grads,
-                         "optimizer_states": sum(states.values()), "saved": saved, "rss_delta": peak - rss0}}
+    return {"weights": sum(weight_storages.values()), "gradients": grads,
+            "optimizer_states": sum(states.values()), "saved": saved, "rss_delta": peak - rss_before}
 
 
 def main():

@@ -125,7 +125,8 @@ public record Estimate(ModelSource source, TrainingPlan plan, long trainable, Me
                     used, paging);
         }
         return head + String.format(Locale.ROOT, "does not fit (%.2f GiB); needs %d GPUs with the model state "
-                + "sharded (FSDP / ZeRO-3)%s", used, fit.gpusNeeded(), paging);
+                + "sharded (FSDP / ZeRO-3), or smaller batches: activations and logits are %.2f GiB%s", used,
+                fit.gpusNeeded(), (memory.activations() + memory.logits()) / GIB, paging);
     }
 
     private LoraTargets targets() {
