@@ -37,7 +37,7 @@ public final class MemoryModel {
         long params = model.parameterCount();
         long weights;
         long gradients;
-        long states = 0;
+        long states = opt.sharedBytes();
         if (plan.method() == Method.FULL) {
             weights = params * (p.weightBytes() + p.castCopyBytes());
             gradients = params * p.weightBytes();

@@ -10,7 +10,8 @@ import java.util.Locale;
  *       fp32 parameter, 4 per 16-bit parameter.</li>
  *   <li>{@code adamw-8bit} (bitsandbytes {@code AdamW8bit}): two uint8 states plus one fp32 absmax per
  *       256-element block each, 2 + 8/256 bytes per parameter; tensors under 4096 elements keep
- *       32-bit states (bitsandbytes' {@code min_8bit_size}).</li>
+ *       32-bit states (bitsandbytes' {@code min_8bit_size}); plus two shared 256-entry fp32
+ *       quantization maps (2 KiB).</li>
  *   <li>{@code paged-adamw} / {@code paged-adamw-8bit} (bitsandbytes {@code PagedAdamW32bit} /
  *       {@code PagedAdamW8bit}): the same sizes as the 32-bit (fp32 states, 8 bytes) and 8-bit
  *       variants, in CUDA unified memory that is evicted to CPU RAM under memory pressure, so they
@@ -34,11 +35,18 @@ public enum Optimizer {
     static final long MIN_8BIT_SIZE = 4096;
     /** bitsandbytes' block size for 8-bit optimizer states. */
     static final long BLOCK = 256;
+    /** The two 256-entry fp32 quantization maps a bitsandbytes 8-bit optimizer shares across its tensors. */
+    static final long QUANTIZATION_MAPS = 2 * 256 * 4;
 
     private final boolean paged;
 
     Optimizer(boolean paged) {
         this.paged = paged;
+    }
+
+    /** Bytes the optimizer keeps once, whatever it trains: the 8-bit variants' quantization maps. */
+    public long sharedBytes() {
+        return this == ADAMW_8BIT || this == PAGED_ADAMW_8BIT ? QUANTIZATION_MAPS : 0;
     }
 
     /** True when the states live in paged (evictable) memory. */
