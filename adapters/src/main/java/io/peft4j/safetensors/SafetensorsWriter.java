@@ -135,7 +135,8 @@ public final class SafetensorsWriter implements AutoCloseable {
         claim(name, (long) values.length * dtype.byteSize());
         long position = layout.prefix().length + info.begin();
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buffer = arena.allocate((long) Math.min(CHUNK, Math.max(values.length, 1)) * dtype.byteSize());
+            int bufferElements = Math.min(CHUNK, Math.max(values.length, 1));
+            MemorySegment buffer = arena.allocate((long) bufferElements * dtype.byteSize());
             for (int from = 0; from < values.length; from += CHUNK) {
                 int count = Math.min(CHUNK, values.length - from);
                 FloatEncoder.encode(dtype, values, from, count, buffer);

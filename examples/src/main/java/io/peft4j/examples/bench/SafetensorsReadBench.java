@@ -53,7 +53,8 @@ public final class SafetensorsReadBench {
     /** Runs the benchmark; see the class comment for the arguments. */
     public static void main(String[] args) throws Exception {
         Map<String, String> options = parse(args);
-        Path dir = Path.of(options.getOrDefault("--dir", Path.of(System.getProperty("java.io.tmpdir"), "peft4j-bench-safetensors").toString()));
+        Path defaultDir = Path.of(System.getProperty("java.io.tmpdir"), "peft4j-bench-safetensors");
+        Path dir = Path.of(options.getOrDefault("--dir", defaultDir.toString()));
         int iterations = Integer.parseInt(options.getOrDefault("--iterations", "3"));
         int sizeMb = Integer.parseInt(options.getOrDefault("--size-mb", "1024"));
         int listTensors = Integer.parseInt(options.getOrDefault("--list-tensors", "5000"));
@@ -215,7 +216,8 @@ public final class SafetensorsReadBench {
                 return candidate;
             }
         }
-        throw new IllegalStateException("run from the repository root: examples/src/main/python/bench_safetensors_read.py not found");
+        throw new IllegalStateException(
+                "run from the repository root: examples/src/main/python/bench_safetensors_read.py not found");
     }
 
     private static Map<String, String> parse(String[] args) {
