@@ -11,7 +11,16 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "peft4j", mixinStandardHelpOptions = true, version = "peft4j 0.1.0",
         description = "Parameter-efficient fine-tuning for the JVM.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {
+            CommandLine.HelpCommand.class,
+            DataCommand.class,
+            GenerateCommand.class,
+            HubCommand.class,
+            InspectCommand.class,
+            PlotCommand.class,
+            SetupCommand.class,
+            TrainCommand.class,
+        })
 public final class Main {
 
     /** Exit code for a failure the user can fix (bad file, network fault, ...). */
@@ -28,8 +37,13 @@ public final class Main {
 
     /** Runs the CLI and returns its exit code (for tests). */
     public static int run(String... args) {
+        return commandLine().execute(args);
+    }
+
+    /** The configured command line, for callers that redirect its output. */
+    public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler(new OneLineErrors());
-        return cli.execute(args);
+        return cli;
     }
 }

@@ -1,0 +1,180 @@
+package io.peft4j.merge;
+
+import io.peft4j.peft.LayerKind;
+import io.peft4j.peft.LoraAdapter;
+import io.peft4j.peft.LoraModule;
+import io.peft4j.safetensors.DType;
+import io.peft4j.safetensors.Tensor;
+import io.peft4j.safetensors.TensorInfo;
+import io.peft4j.safetensors.TensorSpec;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Merges LoRA adapters into a base model's weights, streaming: the plan (which base tensor each
+ * adapter tensor changes) is built and checked first, then each output tensor is read, changed and
+ * written on its own, so memory stays bounded by the largest tensor (a float32 copy of it and of
+ * one delta), never the model. Tensors no adapter touches are copied byte for byte.
+ *
+ * <p>The numbers are PEFT's ({@link TensorUpdate}); several adapters are applied one after another
+ * in the order given, like {@code merge_and_unload(adapter_names=[...])} with each adapter's
+ * scaling multiplied by its weight. Output: the base's tensor names, order and dtypes (unless a
+ * dtype is asked), sharded like transformers with {@code model.safetensors.index.json}, plus every
+ * other file of the base directory (config, tokenizer, generation config). Everything is written
+ * in a temporary directory next to the output and renamed into place; on failure it is removed.
+ *
+ * <p>Refused: a target or shape the base does not have (an adapter for another model), a quantized
+ * base, {@code layer_replication}. Tied embeddings give a warning.
+ */
+public final class BaseMerger {
+
+    private BaseMerger() {}
+
+    /** Runs the merge described by {@code options}. */
+    public static MergeReport merge(MergeOptions options) {
+        OutputDirectory.checkFree(options.out());
+        List<LoraAdapter> adapters = new ArrayList<>();
+        try (BaseCheckpoint base = BaseCheckpoint.open(options.base())) {
+            for (WeightedAdapter wa : options.adapters()) {
+                adapters.add(LoraAdapter.load(wa.directory()));
+            }
+            if (base.quantized()) {
+                throw new MergeException(base.directory().resolve("config.json")
+                        + ": the base is quantized (quantization_config); merge into the unquantized model");
+            }
+            Plan plan = plan(base, adapters, options.adapters());
+            return write(base, plan, options);
+        } finally {
+            adapters.forEach(LoraAdapter::close);
+        }
+    }
+
+    /** The changes to each base tensor, checked against the checkpoint. */
+    private record Plan(Map<String, List<TensorUpdate>> updates, Map<String, Tensor> replacements, List<String> warnings) {
+
+        boolean changes(String name) {
+            return updates.containsKey(name) || replacements.containsKey(name);
+        }
+    }
+
+    private static Plan plan(BaseCheckpoint base, List<LoraAdapter> adapters, List<WeightedAdapter> weights) {
+        Map<String, List<TensorUpdate>> updates = new LinkedHashMap<>();
+        Map<String, Tensor> replacements = new LinkedHashMap<>();
+        Set<String> warnings = new LinkedHashSet<>();
+        for (int i = 0; i < adapters.size(); i++) {
+            LoraAdapter adapter = adapters.get(i);
+            String what = adapter.directory().toString();
+            if (adapter.config().layerReplication().isPresent()) {
+                throw new MergeException(what + ": layer_replication adapters cannot be merged into the base weights"
+                        + " (the layers they duplicate share base weights)");
+            }
+            for (LoraModule module : adapter.modules()) {
+                addUpdate(base, updates, new TensorUpdate(module, weights.get(i).weight(), false, what), what);
+                if (module.loraBBias().isPresent()) {
+                    addUpdate(base, updates, new TensorUpdate(module, weights.get(i).weight(), true, what), what);
+                }
+                if (base.tiedEmbeddings() && (module.kind() == LayerKind.EMBEDDING || module.moduleName().endsWith("lm_head"))) {
+                    warnings.add("the base ties its input embedding to its output head; " + module.moduleName()
+                            + " changes both in the model, but a checkpoint stores only the one tensor");
+                }
+            }
+            Map<String, Tensor> replacing = new LinkedHashMap<>(adapter.baseCopies());
+            replacing.putAll(adapter.replacements());
+            for (Map.Entry<String, Tensor> e : replacing.entrySet()) {
+                if (!base.names().contains(e.getKey()) && base.tiedEmbeddings() && e.getKey().startsWith("lm_head")) {
+                    warnings.add(what + ": " + e.getKey() + " is tied to the input embedding in the base and not saved"
+                            + " separately; the adapter's copy is not written");
+                    continue;
+                }
+                String name = BaseNames.resolve(e.getKey(), base.names(), what);
+                TensorInfo info = base.find(name).orElseThrow();
+                if (!Arrays.equals(info.shape(), e.getValue().shape())) {
+                    throw new MergeException(what + ": " + e.getKey() + " has shape " + Arrays.toString(e.getValue().shape())
+                            + " but the base's " + name + " is " + Arrays.toString(info.shape()));
+                }
+                if (updates.containsKey(name) && !adapter.baseCopies().containsKey(e.getKey())) {
+                    throw new MergeException(what + ": replaces " + name + ", which an earlier adapter changes");
+                }
+                replacements.put(name, e.getValue());
+            }
+        }
+        return new Plan(updates, replacements, List.copyOf(warnings));
+    }
+
+    private static void addUpdate(BaseCheckpoint base, Map<String, List<TensorUpdate>> updates, TensorUpdate update,
+                                  String what) {
+        LoraModule module = update.module();
+        String wanted = update.bias() ? module.baseBiasName() : module.baseWeightName();
+        String name = BaseNames.resolve(wanted, base.names(), what);
+        TensorInfo info = base.find(name).orElseThrow();
+        DType dtype = info.dtype();
+        if (dtype != DType.F32 && dtype != DType.BF16 && dtype != DType.F16) {
+            throw new MergeException(what + ": base tensor " + name + " is " + dtype.safetensorsName()
+                    + " (quantized or unsupported); only f32, bf16 and f16 bases can be merged into");
+        }
+        if (!update.fits(info.shape())) {
+            throw new MergeException(what + ": " + module.moduleName() + " expects a base " + (update.bias() ? "bias" : "weight")
+                    + " of shape " + Arrays.toString(update.expectedShape()) + " but " + name + " is "
+                    + Arrays.toString(info.shape()) + " (an adapter for another model?)");
+        }
+        updates.computeIfAbsent(name, k -> new ArrayList<>()).add(update);
+    }
+
+    private static MergeReport write(BaseCheckpoint base, Plan plan, MergeOptions options) {
+        List<TensorInfo> infos = base.tensors();
+        List<TensorSpec> specs = infos.stream()
+                .map(i -> new TensorSpec(i.name(), outputDtype(i.dtype(), options), i.shape()))
+                .toList();
+        try (OutputDirectory out = OutputDirectory.create(options.out())) {
+            ShardedOutput shards = ShardedOutput.plan(specs, options.maxShardSize());
+            Map<String, TensorInfo> byName = new LinkedHashMap<>();
+            infos.forEach(i -> byName.put(i.name(), i));
+            int[] done = {0};
+            shards.write(out.path(), (name, writer) -> {
+                TensorInfo info = byName.get(name);
+                DType target = outputDtype(info.dtype(), options);
+                if (!plan.changes(name) && target == info.dtype()) {
+                    writer.write(name, base.tensor(name).data());
+                } else {
+                    writer.write(name, mergedValues(base, plan, info));
+                }
+                options.listener().tensorWritten(name, ++done[0], infos.size());
+            });
+            for (Path file : base.otherFiles()) {
+                out.copy(file);
+            }
+            out.commit();
+            int changed = (int) infos.stream().filter(i -> plan.changes(i.name())).count();
+            return new MergeReport(options.out(), infos.size(), changed, shards.count(), shards.totalSize(), plan.warnings());
+        }
+    }
+
+    /** The merged float32 values of one tensor: the base (or its replacement), then every update in order. */
+    private static float[] mergedValues(BaseCheckpoint base, Plan plan, TensorInfo info) {
+        String name = info.name();
+        DType dtype = info.dtype();
+        Tensor replacement = plan.replacements().get(name);
+        float[] values = (replacement != null ? replacement : base.tensor(name)).toFloatArray();
+        if (replacement != null) {
+            for (int j = 0; j < values.length; j++) {
+                values[j] = TensorUpdate.round(values[j], dtype);
+            }
+        }
+        List<TensorUpdate> updates = plan.updates().getOrDefault(name, List.of());
+        float[] unmerged = updates.stream().anyMatch(u -> u.module().magnitude().isPresent()) ? values.clone() : values;
+        for (TensorUpdate update : updates) {
+            update.apply(values, unmerged, info.shape(), dtype);
+        }
+        return values;
+    }
+
+    private static DType outputDtype(DType base, MergeOptions options) {
+        return base.isFloatingPoint() ? options.dtype().orElse(base) : base;
+    }
+}

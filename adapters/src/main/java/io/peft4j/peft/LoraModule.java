@@ -1,0 +1,150 @@
+package io.peft4j.peft;
+
+import io.peft4j.safetensors.Tensor;
+import java.util.Arrays;
+import java.util.Optional;
+
+/**
+ * The LoRA weights of one base module: {@code A}, {@code B}, and optionally the DoRA magnitude and
+ * the {@code lora_B} bias, with the module's effective rank and scaling. {@link #deltaWeight()}
+ * gives {@code scaling * B @ A} in float32, laid out like the base weight it is added to.
+ */
+public final class LoraModule {
+
+    private final String moduleName;
+    private final LayerKind kind;
+    private final int rank;
+    private final double scaling;
+    private final Tensor loraA;
+    private final Tensor loraB;
+    private final Tensor magnitude;
+    private final Tensor loraBBias;
+
+    LoraModule(String moduleName, LayerKind kind, int rank, double scaling, Tensor loraA, Tensor loraB,
+            Tensor magnitude, Tensor loraBBias) {
+        this.moduleName = moduleName;
+        this.kind = kind;
+        this.rank = rank;
+        this.scaling = scaling;
+        this.loraA = loraA;
+        this.loraB = loraB;
+        this.magnitude = magnitude;
+        this.loraBBias = loraBBias;
+    }
+
+    /** The module name as in the base model, e.g. {@code model.layers.0.self_attn.q_proj}. */
+    public String moduleName() {
+        return moduleName;
+    }
+
+    /** The base tensor this module's delta is added to: {@code <module>.weight}. */
+    public String baseWeightName() {
+        return moduleName + ".weight";
+    }
+
+    /** The base bias that {@code lora_B}'s bias is added to: {@code <module>.bias}. */
+    public String baseBiasName() {
+        return moduleName + ".bias";
+    }
+
+    /** The kind of base layer. */
+    public LayerKind kind() {
+        return kind;
+    }
+
+    /** The rank {@code r} of this module (after {@code rank_pattern}). */
+    public int rank() {
+        return rank;
+    }
+
+    /** The scaling applied to {@code B @ A}: {@code alpha / r} or {@code alpha / sqrt(r)}. */
+    public double scaling() {
+        return scaling;
+    }
+
+    /** {@code lora_A} ({@code lora_embedding_A} for embeddings). */
+    public Tensor loraA() {
+        return loraA;
+    }
+
+    /** {@code lora_B} ({@code lora_embedding_B} for embeddings). */
+    public Tensor loraB() {
+        return loraB;
+    }
+
+    /** The DoRA magnitude vector (one value per output row), when the adapter uses DoRA. */
+    public Optional<Tensor> magnitude() {
+        return Optional.ofNullable(magnitude);
+    }
+
+    /** The bias of {@code lora_B} ({@code lora_bias=True}), added to the base bias on merge. */
+    public Optional<Tensor> loraBBias() {
+        return Optional.ofNullable(loraBBias);
+    }
+
+    /** The shape of the base weight this module belongs to, derived from A and B. */
+    public long[] baseWeightShape() {
+        long[] a = loraA.shape();
+        long[] b = loraB.shape();
+        return switch (kind) {
+            case LINEAR -> new long[] {b[0], a[1]};
+            case CONV1D -> new long[] {a[1], b[0]};
+            case EMBEDDING -> new long[] {a[1], b[0]};
+            case CONV2D -> {
+                long[] s = Arrays.copyOf(a, a.length);
+                s[0] = b[0];
+                yield s;
+            }
+        };
+    }
+
+    /** The number of output features, i.e. the length of a DoRA magnitude vector. */
+    public long outFeatures() {
+        return loraB.shape()[0];
+    }
+
+    /** Trainable parameters this module holds (A, B, magnitude and bias). */
+    public long parameterCount() {
+        return loraA.numel() + loraB.numel()
+                + (magnitude == null ? 0 : magnitude.numel())
+                + (loraBBias == null ? 0 : loraBBias.numel());
+    }
+
+    /**
+     * {@code scaling * B @ A} in float32, laid out like the base weight (row-major over
+     * {@link #baseWeightShape()}). Each element accumulates over the rank in order
+     * {@code k = 0..r-1} with fused multiply-adds in float32, then is multiplied by the scaling as a
+     * float32: this is bit-identical to PEFT's {@code get_delta_weight} on CPU (torch's matmul
+     * kernels use FMA; a separate multiply and add differs in the last bit), so merged weights
+     * can be bit-identical too.
+     */
+    public float[] deltaWeight() {
+        float[] a = loraA.toFloatArray();
+        float[] b = loraB.toFloatArray();
+        int rows = Math.toIntExact(loraB.shape()[0]);
+        int cols = Math.toIntExact(loraA.numel() / rank);
+        float s = (float) scaling;
+        boolean transpose = kind == LayerKind.CONV1D || kind == LayerKind.EMBEDDING;
+        float[] out = new float[Math.multiplyExact(rows, cols)];
+        float[] acc = new float[cols];
+        for (int o = 0; o < rows; o++) {
+            Arrays.fill(acc, 0f);
+            for (int k = 0; k < rank; k++) {
+                float bk = b[o * rank + k];
+                int aRow = k * cols;
+                for (int i = 0; i < cols; i++) {
+                    acc[i] = Math.fma(bk, a[aRow + i], acc[i]);
+                }
+            }
+            for (int i = 0; i < cols; i++) {
+                out[transpose ? i * rows + o : o * cols + i] = acc[i] * s;
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return moduleName + " " + kind + " r=" + rank + " scaling=" + scaling;
+    }
+}

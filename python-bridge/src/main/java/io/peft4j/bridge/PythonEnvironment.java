@@ -1,0 +1,141 @@
+package io.peft4j.bridge;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Python environment peft4j can embed: a python with the pinned libraries and a jep built for
+ * the running JDK. Either the one {@code PEFT4J_PYTHON} names (an interpreter or a venv directory,
+ * used as is) or the managed venv under {@code $PEFT4J_HOME/envs/<hash of requirements.txt>/},
+ * created on first use.
+ *
+ * @param home the environment's {@code sys.prefix} (the venv directory)
+ * @param pythonExecutable its python, used as the embedded interpreter's program name and by
+ *     {@code multiprocessing}
+ * @param sitePackages the site-packages holding jep
+ * @param jepLibrary jep's native library ({@code libjep.so})
+ * @param pythonVersion the Python version, e.g. {@code 3.11.7}
+ * @param jepVersion the installed jep version (equal to the jep jar's)
+ * @param bridgePath the directory holding the {@code peft4j_bridge} package
+ */
+public record PythonEnvironment(Path home, Path pythonExecutable, Path sitePackages, Path jepLibrary,
+                                String pythonVersion, String jepVersion, Path bridgePath) {
+
+    private static final Pattern JAR_VERSION = Pattern.compile("jep-(\\d+(?:\\.\\d+)+)\\.jar$");
+
+    /** Resolves the environment from the environment variables, creating it if needed (progress is logged). */
+    public static PythonEnvironment resolve() {
+        return ensure(ProgressListener.logging(LoggerFactory.getLogger(PythonEnvironment.class)));
+    }
+
+    /**
+     * Resolves the environment from the environment variables, creating the managed one if needed.
+     *
+     * @param listener receives the set-up's steps and pip's output
+     * @throws PythonEnvironmentException naming what is missing and the command that fixes it
+     */
+    public static PythonEnvironment ensure(ProgressListener listener) {
+        EnvironmentSettings settings = EnvironmentSettings.fromEnvironment();
+        return ensure(settings, listener, new PipInstaller(settings.basePython()));
+    }
+
+    /**
+     * Resolves the environment for {@code settings}, creating the managed one with {@code installer}
+     * if needed. Safe when several threads or processes call it at once: one installs, the others
+     * wait and reuse.
+     */
+    static PythonEnvironment ensure(EnvironmentSettings settings, ProgressListener listener, EnvironmentInstaller installer) {
+        Path bridge = BridgePackage.location(settings.home());
+        Requirements requirements = BridgePackage.requirements();
+        if (settings.python() != null) {
+            Path python = executableOf(settings.python());
+            PythonInstallation found = PythonProbe.probe(python, bridge);
+            if (found == null) {
+                throw new PythonEnvironmentException("PEFT4J_PYTHON=" + settings.python() + " cannot be run: point it at a python executable or a venv directory, or unset it to use the managed environment");
+            }
+            return of(found, bridge, requirements, python);
+        }
+        Path venv = ManagedEnvironment.ensure(settings.home(), requirements, bridge, installer, listener);
+        Path python = venv.resolve("bin").resolve("python");
+        PythonInstallation installed = PythonProbe.probe(python, bridge);
+        if (installed == null) {
+            throw new PythonEnvironmentException("the managed environment " + venv + " is broken (" + python
+                    + " cannot be run): delete " + venv + " and run 'peft4j setup'");
+        }
+        return of(installed, bridge, requirements, python);
+    }
+
+    /** The python inside {@code path} when it is a venv (or prefix) directory, else {@code path}. */
+    static Path executableOf(Path path) {
+        if (Files.isDirectory(path)) {
+            for (String name : new String[] {"bin/python", "bin/python3", "Scripts/python.exe"}) {
+                Path candidate = path.resolve(name);
+                if (Files.isExecutable(candidate)) {
+                    return candidate;
+                }
+            }
+            throw new PythonEnvironmentException("PEFT4J_PYTHON=" + path + " is a directory without bin/python: point it at a venv or a python executable");
+        }
+        return path;
+    }
+
+    /** Checks that {@code found} can be embedded (jep present, same version as the jar) and describes it. */
+    static PythonEnvironment of(PythonInstallation found, Path bridge, Requirements requirements, Path python) {
+        String wanted = jarVersion(requirements);
+        String install = python + " -m pip install --no-build-isolation jep==" + wanted
+                + " (with JAVA_HOME set to a JDK " + Runtime.version().feature() + ")";
+        if (!found.atLeast(3, 10)) {
+            throw new PythonEnvironmentException(python + " is Python " + found.version() + "; peft4j needs 3.10 or later: point PEFT4J_PYTHON at a newer one or unset it");
+        }
+        if (found.jep() == null) {
+            throw new PythonEnvironmentException("jep is not installed in " + found.prefix() + ": run " + install);
+        }
+        if (found.jep().version() != null && !found.jep().version().equals(wanted)) {
+            throw new PythonEnvironmentException("jep in " + found.prefix() + " is " + found.jep().version()
+                    + " but the jep jar is " + wanted + ": run " + install);
+        }
+        Path jepDir = Path.of(found.jep().dir());
+        Path library = nativeLibrary(jepDir);
+        if (library == null) {
+            throw new PythonEnvironmentException("jep in " + jepDir + " has no native library (libjep.so): it was not built; run " + install);
+        }
+        return new PythonEnvironment(Path.of(found.prefix()), python, jepDir.getParent(), library, found.version(),
+                found.jep().version() == null ? wanted : found.jep().version(), bridge);
+    }
+
+    /**
+     * The jep version the Java side needs: the jep jar's (from its file name) if known, else the
+     * requirements' pin. A jar that disagrees with the pin is reported.
+     */
+    static String jarVersion(Requirements requirements) {
+        String pinned = requirements.jepVersion();
+        String jar = jarVersionFrom(jep.Jep.class.getProtectionDomain().getCodeSource() == null ? null
+                : jep.Jep.class.getProtectionDomain().getCodeSource().getLocation().getPath());
+        if (jar != null && !jar.equals(pinned)) {
+            throw new PythonEnvironmentException("the jep jar on the classpath is " + jar + " but python/requirements.txt pins jep==" + pinned
+                    + ": use org.ninia:jep:" + pinned);
+        }
+        return jar == null ? pinned : jar;
+    }
+
+    static String jarVersionFrom(String jarPath) {
+        if (jarPath == null) {
+            return null;
+        }
+        Matcher m = JAR_VERSION.matcher(jarPath);
+        return m.find() ? m.group(1) : null;
+    }
+
+    private static Path nativeLibrary(Path jepDir) {
+        for (String name : new String[] {"libjep.so", "libjep.jnilib", "libjep.dylib", "jep.dll"}) {
+            Path candidate = jepDir.resolve(name);
+            if (Files.isRegularFile(candidate)) {
+                return candidate;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,47 @@
+"""Describes a Python installation as one JSON object on stdout.
+
+Run as a plain script (``python probe.py``) by ``io.peft4j.bridge.PythonProbe`` before any
+interpreter is embedded: it finds the site-packages, jep's native library and the Python headers.
+It imports nothing outside the standard library.
+"""
+
+import importlib.metadata
+import importlib.util
+import json
+import os
+import sys
+import sysconfig
+
+
+def _jep():
+    spec = importlib.util.find_spec("jep")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    directory = list(spec.submodule_search_locations)[0]
+    try:
+        version = importlib.metadata.version("jep")
+    except importlib.metadata.PackageNotFoundError:
+        version = None
+    return {"dir": directory, "version": version}
+
+
+def describe():
+    paths = sysconfig.get_paths()
+    include = paths.get("include") or ""
+    return {
+        "executable": sys.executable,
+        "prefix": sys.prefix,
+        "base_prefix": sys.base_prefix,
+        "version": "%d.%d.%d" % sys.version_info[:3],
+        "purelib": paths.get("purelib"),
+        "platlib": paths.get("platlib"),
+        "headers": os.path.isfile(os.path.join(include, "Python.h")),
+        "shared_libpython": bool(sysconfig.get_config_var("Py_ENABLE_SHARED")),
+        "venv_module": importlib.util.find_spec("venv") is not None
+        and importlib.util.find_spec("ensurepip") is not None,
+        "jep": _jep(),
+    }
+
+
+if __name__ == "__main__":
+    json.dump(describe(), sys.stdout)
