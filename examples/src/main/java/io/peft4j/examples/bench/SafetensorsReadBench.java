@@ -79,7 +79,7 @@ public final class SafetensorsReadBench {
             readAll(readFile);
             javaRead[i] = (System.nanoTime() - start) / 1e6;
         }
-        int listIterations = Math.max(iterations, 50);
+        int listIterations = Math.max(iterations, 200);
         for (int i = 0; i < listIterations; i++) {
             listAll(listFile); // warm-up
         }
