@@ -21,7 +21,7 @@ import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 
 /** Writer and reader round trips over random layouts, dtypes, shapes, names and metadata. */
-class SafetensorsRoundTripProperties {
+class SafetensorsRoundTripTest {
 
     private static Path dir;
 
