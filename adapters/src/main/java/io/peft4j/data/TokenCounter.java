@@ -86,7 +86,7 @@ public final class TokenCounter implements AutoCloseable {
         }
     }
 
-    /** The eos token appended to texts and completions, if the tokenizer has one. */
+    /** The eos token, whose id the trainer appends to texts and completions, if the tokenizer has one. */
     public Optional<String> eosToken() {
         return Optional.ofNullable(eos);
     }
