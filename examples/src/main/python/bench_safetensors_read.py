@@ -46,7 +46,7 @@ def main() -> None:
     read_file, list_file, iterations = sys.argv[1], sys.argv[2], int(sys.argv[3])
     result = {
         "read_ms": timed(read_all, read_file, iterations),
-        "list_ms": timed(list_names, list_file, max(iterations, 50)),
+        "list_ms": timed(list_names, list_file, max(iterations, 200)),
         "torch": torch.__version__,
         "safetensors": safetensors.__version__,
         "torch_threads": torch.get_num_threads(),

@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             CommandLine.HelpCommand.class,
             DataCommand.class,
+            DemoCommand.class,
             EstimateCommand.class,
             GenerateCommand.class,
             HubCommand.class,

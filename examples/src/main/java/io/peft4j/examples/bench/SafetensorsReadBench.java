@@ -40,7 +40,7 @@ import java.util.Map;
  * {@code safe_open(framework="pt")} then {@code get_tensor(name).float().numpy()}, what a Python
  * user does (numpy has no bfloat16). {@code --python} defaults to {@code PEFT4J_PYTHON}; without
  * either only the Java side runs. The input files are created once in {@code --dir} (default
- * {@code java.io.tmpdir/peft4j-bench}) and reused; both sides read them from the page cache.
+ * {@code java.io.tmpdir/peft4j-bench-safetensors}) and reused; both sides read them from the page cache.
  */
 public final class SafetensorsReadBench {
 
@@ -53,7 +53,8 @@ public final class SafetensorsReadBench {
     /** Runs the benchmark; see the class comment for the arguments. */
     public static void main(String[] args) throws Exception {
         Map<String, String> options = parse(args);
-        Path dir = Path.of(options.getOrDefault("--dir", Path.of(System.getProperty("java.io.tmpdir"), "peft4j-bench").toString()));
+        Path defaultDir = Path.of(System.getProperty("java.io.tmpdir"), "peft4j-bench-safetensors");
+        Path dir = Path.of(options.getOrDefault("--dir", defaultDir.toString()));
         int iterations = Integer.parseInt(options.getOrDefault("--iterations", "3"));
         int sizeMb = Integer.parseInt(options.getOrDefault("--size-mb", "1024"));
         int listTensors = Integer.parseInt(options.getOrDefault("--list-tensors", "5000"));
@@ -78,7 +79,7 @@ public final class SafetensorsReadBench {
             readAll(readFile);
             javaRead[i] = (System.nanoTime() - start) / 1e6;
         }
-        int listIterations = Math.max(iterations, 50);
+        int listIterations = Math.max(iterations, 200);
         for (int i = 0; i < listIterations; i++) {
             listAll(listFile); // warm-up
         }
@@ -215,7 +216,8 @@ public final class SafetensorsReadBench {
                 return candidate;
             }
         }
-        throw new IllegalStateException("run from the repository root: examples/src/main/python/bench_safetensors_read.py not found");
+        throw new IllegalStateException(
+                "run from the repository root: examples/src/main/python/bench_safetensors_read.py not found");
     }
 
     private static Map<String, String> parse(String[] args) {
