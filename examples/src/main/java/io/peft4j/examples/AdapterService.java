@@ -44,7 +44,7 @@ import java.util.concurrent.Executors;
  * curl -s localhost:8080/generate -d '{"adapter": "support", "prompt": "Hello"}'
  * </pre>
  * {@code examples/run} builds the examples with {@code mvn -q -pl examples -am package -DskipTests}
- * and runs {@code java --enable-native-access=ALL-UNNAMED -cp "examples/target/classes:java-api/target/lib/*:java-api/target/classes" io.peft4j.examples.AdapterService ...}.
+ * and runs {@code java --enable-native-access=ALL-UNNAMED -cp "examples/target/classes:java-api/target/classes:java-api/target/lib/*" io.peft4j.examples.AdapterService ...}.
  */
 public final class AdapterService implements AutoCloseable {
 

@@ -19,7 +19,6 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The service on an ephemeral port with the tiny model and two adapters trained here. */
 @PeftTest
@@ -29,8 +28,6 @@ class AdapterServiceTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final String PROMPT = "Greet alice:";
 
-    @TempDir
-    static Path dir;
     static Path base;
     static Path cats;
     static Path dogs;
@@ -39,8 +36,8 @@ class AdapterServiceTest {
     @BeforeAll
     static void start(TinyModels tiny) throws Exception {
         base = tiny.llama();
-        cats = ExampleAdapters.train(base, dir.resolve("cats"), "the cat sat on the mat");
-        dogs = ExampleAdapters.train(base, dir.resolve("dogs"), "the dog sat on the log");
+        cats = ExampleAdapters.cats(tiny);
+        dogs = ExampleAdapters.dogs(tiny);
         service = AdapterService.start(base, Map.of("cats", cats, "dogs", dogs), 0);
     }
 
