@@ -49,7 +49,16 @@ final class HeaderValidator {
                   Map<String, String> metadata) {
     }
 
+    private static final byte[][] FIELDS = {ascii("dtype"), ascii("shape"), ascii("data_offsets")};
+    private static final DType[] DTYPES = DType.values();
+    private static final byte[][] DTYPE_NAMES = Arrays.stream(DTYPES).map(t -> ascii(t.safetensorsName()))
+            .toArray(byte[][]::new);
+
     private final Path file;
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
 
     private HeaderValidator(Path file) {
         this.file = file;
@@ -115,8 +124,9 @@ final class HeaderValidator {
                 throw fail(Rule.HEADER_NOT_OBJECT, "header is " + kind + ", not a JSON object");
             }
             json.expect('{');
-            List<TensorInfo> entries = new ArrayList<>();
-            Map<String, TensorInfo> byName = new HashMap<>();
+            int expected = header.length / 64; // a typical entry takes 80 to 150 bytes
+            List<TensorInfo> entries = new ArrayList<>(expected);
+            Map<String, TensorInfo> byName = HashMap.newHashMap(expected);
             Map<String, String> metadata = null;
             if (!json.consume('}')) {
                 do {
@@ -182,19 +192,20 @@ final class HeaderValidator {
         long[] offsets = null;
         if (!json.consume('}')) {
             do {
-                String field = json.readString();
+                int known = json.readKnownString(FIELDS);
+                String field = known >= 0 ? null : json.readString();
                 json.expect(':');
-                switch (field) {
-                    case "dtype" -> {
-                        requireFirst(dtype, name, field);
+                switch (known >= 0 ? known : fieldIndex(field)) {
+                    case 0 -> {
+                        requireFirst(dtype, name, "dtype");
                         dtype = parseDtype(json, name);
                     }
-                    case "shape" -> {
-                        requireFirst(shape, name, field);
+                    case 1 -> {
+                        requireFirst(shape, name, "shape");
                         shape = parseShape(json, name);
                     }
-                    case "data_offsets" -> {
-                        requireFirst(offsets, name, field);
+                    case 2 -> {
+                        requireFirst(offsets, name, "data_offsets");
                         offsets = parseOffsets(json, name);
                     }
                     default -> json.skipValue();
@@ -209,6 +220,15 @@ final class HeaderValidator {
         return new TensorInfo(name, dtype, shape, offsets[0], offsets[1]);
     }
 
+    private static int fieldIndex(String field) {
+        return switch (field) {
+            case "dtype" -> 0;
+            case "shape" -> 1;
+            case "data_offsets" -> 2;
+            default -> -1;
+        };
+    }
+
     private void requireFirst(Object seen, String name, String field) {
         if (seen != null) {
             throw fail(Rule.DUPLICATE_KEY, "tensor '" + name + "' has field " + field + " twice");
@@ -216,6 +236,10 @@ final class HeaderValidator {
     }
 
     private DType parseDtype(JsonCursor json, String name) {
+        int known = json.readKnownString(DTYPE_NAMES);
+        if (known >= 0) {
+            return DTYPES[known];
+        }
         if (json.peek() != '"') {
             throw wrongType(json, Rule.INVALID_FIELD, "tensor '" + name + "' dtype is ", ", not a string");
         }
@@ -247,6 +271,10 @@ final class HeaderValidator {
     }
 
     private long parseDimension(JsonCursor json, String name) {
+        long plain = json.readPlainNonNegativeLong();
+        if (plain >= 0) {
+            return plain;
+        }
         String text = readNumber(json, name, "shape");
         if (!isInteger(text)) {
             throw fail(Rule.INVALID_FIELD, "tensor '" + name + "' shape has non-integer dimension " + text);
@@ -286,6 +314,10 @@ final class HeaderValidator {
     }
 
     private long parseOffset(JsonCursor json, String name) {
+        long plain = json.readPlainNonNegativeLong();
+        if (plain >= 0) {
+            return plain;
+        }
         String text = readNumber(json, name, "data_offsets");
         if (!isInteger(text) || text.startsWith("-")) {
             throw fail(Rule.INVALID_FIELD, "tensor '" + name + "' data_offsets has " + text

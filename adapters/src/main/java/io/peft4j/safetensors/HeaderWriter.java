@@ -138,7 +138,8 @@ final class HeaderWriter {
                 case '\t' -> json.append("\\t");
                 default -> {
                     if (c < 0x20) {
-                        json.append("\\u00").append(Character.forDigit(c >> 4, 16)).append(Character.forDigit(c & 15, 16));
+                        json.append("\\u00").append(Character.forDigit(c >> 4, 16))
+                                .append(Character.forDigit(c & 15, 16));
                     } else {
                         json.append(c);
                     }

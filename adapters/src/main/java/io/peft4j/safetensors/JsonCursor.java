@@ -1,6 +1,7 @@
 package io.peft4j.safetensors;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * A minimal pull reader over UTF-8 JSON bytes, strict like serde_json: no comments, no trailing
@@ -157,6 +158,63 @@ final class JsonCursor {
             v = (v << 4) | d;
         }
         return (char) v;
+    }
+
+    /**
+     * Fast path for the common case: if a plain non-negative integer that fits in a long comes
+     * next (no sign, fraction, exponent or leading zero), consumes and returns it; otherwise
+     * consumes nothing and returns -1, leaving the caller to examine the value.
+     */
+    long readPlainNonNegativeLong() {
+        peek();
+        int p = pos;
+        if (p >= end || bytes[p] < '0' || bytes[p] > '9') {
+            return -1;
+        }
+        if (bytes[p] == '0' && p + 1 < end && bytes[p + 1] >= '0' && bytes[p + 1] <= '9') {
+            return -1;
+        }
+        int start = p;
+        long value = 0;
+        while (p < end && bytes[p] >= '0' && bytes[p] <= '9') {
+            value = value * 10 + (bytes[p] - '0');
+            p++;
+        }
+        if (p - start > 18 && (p - start > 19 || value < 0)) { // 19 digits may overflow, 20 always do
+            return -1;
+        }
+        if (p < end && (bytes[p] == '.' || bytes[p] == 'e' || bytes[p] == 'E')) {
+            return -1;
+        }
+        pos = p;
+        return value;
+    }
+
+    /**
+     * Fast path for known ASCII strings: if the next value is a string whose raw bytes equal one
+     * of {@code candidates} (no escapes), consumes it and returns its index; otherwise consumes
+     * nothing and returns -1, leaving the caller to read the string in full.
+     */
+    int readKnownString(byte[][] candidates) {
+        if (peek() != '"') {
+            return -1;
+        }
+        int start = pos + 1;
+        int close = start;
+        while (close < end && bytes[close] != '"' && bytes[close] != '\\') {
+            close++;
+        }
+        if (close >= end || bytes[close] != '"') {
+            return -1;
+        }
+        int length = close - start;
+        for (int i = 0; i < candidates.length; i++) {
+            if (candidates[i].length == length && Arrays.equals(bytes, start, close, candidates[i], 0, length)) {
+                pos = close + 1;
+                return i;
+            }
+        }
+        return -1;
     }
 
     /**

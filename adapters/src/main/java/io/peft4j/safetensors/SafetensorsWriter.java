@@ -7,6 +7,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -73,6 +74,9 @@ public final class SafetensorsWriter implements AutoCloseable {
                 channel.truncate(layout.fileSize());
             }
             return new SafetensorsWriter(target, temp, channel, layout);
+        } catch (NoSuchFileException e) {
+            throw new Peft4jException(target + ": cannot write: directory " + target.toAbsolutePath().getParent()
+                    + " does not exist");
         } catch (IOException e) {
             closeQuietly(channel);
             deleteQuietly(temp);
@@ -135,7 +139,8 @@ public final class SafetensorsWriter implements AutoCloseable {
         claim(name, (long) values.length * dtype.byteSize());
         long position = layout.prefix().length + info.begin();
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buffer = arena.allocate((long) Math.min(CHUNK, Math.max(values.length, 1)) * dtype.byteSize());
+            int bufferElements = Math.min(CHUNK, Math.max(values.length, 1));
+            MemorySegment buffer = arena.allocate((long) bufferElements * dtype.byteSize());
             for (int from = 0; from < values.length; from += CHUNK) {
                 int count = Math.min(CHUNK, values.length - from);
                 FloatEncoder.encode(dtype, values, from, count, buffer);

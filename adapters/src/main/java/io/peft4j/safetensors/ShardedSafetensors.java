@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.peft4j.Peft4jException;
 import io.peft4j.safetensors.SafetensorsFormatException.Rule;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -131,8 +132,8 @@ public final class ShardedSafetensors implements TensorSource {
     }
 
     private static JsonNode readIndex(Path index) {
-        try {
-            JsonNode root = JSON.readTree(index.toFile());
+        try (InputStream in = Files.newInputStream(index)) {
+            JsonNode root = JSON.readTree(in);
             if (root == null || !root.isObject()) {
                 throw new SafetensorsFormatException(index, Rule.INVALID_INDEX, "index is not a JSON object");
             }

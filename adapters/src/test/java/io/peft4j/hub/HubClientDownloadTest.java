@@ -55,7 +55,7 @@ class HubClientDownloadTest {
     }
 
     private HubClient.Builder client() {
-        return HubClient.builder().environment(Map.of()).endpoint(hub.endpoint()).cacheDir(cache).retryPolicy(FAST);
+        return HubClient.builder().environment(Map.of()).token(null).endpoint(hub.endpoint()).cacheDir(cache).retryPolicy(FAST);
     }
 
     @Test
@@ -205,7 +205,7 @@ class HubClientDownloadTest {
         client().build().download("acme/lora", "adapter_config.json", "main");
         String endpoint = hub.endpoint();
         hub.close();
-        HubClient client = HubClient.builder().environment(Map.of()).endpoint(endpoint).cacheDir(cache).retryPolicy(RetryPolicy.NONE).build();
+        HubClient client = HubClient.builder().environment(Map.of()).token(null).endpoint(endpoint).cacheDir(cache).retryPolicy(RetryPolicy.NONE).build();
         assertTrue(Files.exists(client.download("acme/lora", "adapter_config.json", "main")));
         assertThrows(HubHttpException.class, () -> client.download("acme/lora", "sub/dir/notes.txt", "main"));
     }

@@ -29,7 +29,7 @@ class HubClientSearchTest {
         hub.createRepo("bob/llama-lora-c").adapterOf("meta/llama").stats(70, 1).file("adapter_config.json", cfg).commit("c");
         hub.createRepo("bob/gpt2-lora").adapterOf("gpt2").stats(99, 0).file("adapter_config.json", cfg).commit("c");
         hub.createRepo("meta/llama").tags("transformers").gated().stats(1000, 500).file("config.json", cfg).commit("c");
-        client = HubClient.builder().environment(Map.of()).endpoint(hub.endpoint()).cacheDir(cache).build();
+        client = HubClient.builder().environment(Map.of()).token(null).endpoint(hub.endpoint()).cacheDir(cache).build();
     }
 
     @AfterEach

@@ -85,6 +85,7 @@ class MalformedFileTest {
                 header(Rule.INVALID_FIELD, "three offsets", "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8,8]}}", 8),
                 header(Rule.INVALID_FIELD, "one offset", "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8]}}", 8),
                 header(Rule.INVALID_FIELD, "negative offset", "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[-8,0]}}", 8),
+                header(Rule.INVALID_FIELD, "offset just past 2^63", "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,9223372036854775808]}}", 8),
                 header(Rule.INVALID_FIELD, "offset overflows 64 bits", "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,99999999999999999999]}}", 8),
                 header(Rule.UNKNOWN_DTYPE, "F128", "{\"a\":{\"dtype\":\"F128\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8),
                 header(Rule.UNKNOWN_DTYPE, "lower case", "{\"a\":{\"dtype\":\"f32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8),
@@ -92,6 +93,8 @@ class MalformedFileTest {
                 header(Rule.SIZE_OVERFLOW, "numel overflows", "{" + f32("a", "[4294967296,4294967296]", 0, 8) + "}", 8),
                 header(Rule.SIZE_OVERFLOW, "bytes overflow", "{" + f32("a", "[4611686018427387904]", 0, 8) + "}", 8),
                 header(Rule.SIZE_OVERFLOW, "dimension past 64 bits", "{" + f32("a", "[99999999999999999999]", 0, 8) + "}", 8),
+                header(Rule.SIZE_OVERFLOW, "dimension just past 2^63", "{" + f32("a", "[9223372036854775808]", 0, 8) + "}", 8),
+                header(Rule.SIZE_OVERFLOW, "largest long dimension", "{" + f32("a", "[9223372036854775807]", 0, 8) + "}", 8),
                 header(Rule.SIZE_MISMATCH, "too few bytes for the shape", "{" + f32("a", "[2]", 0, 4) + "}", 4),
                 header(Rule.SIZE_MISMATCH, "too many bytes for the shape", "{" + f32("a", "[2]", 0, 12) + "}", 12),
                 header(Rule.SIZE_MISMATCH, "scalar with no bytes", "{" + f32("a", "[]", 0, 0) + "}", 0),
@@ -136,7 +139,7 @@ class MalformedFileTest {
         // Offsets listed out of order, unknown extra fields, whitespace, null metadata, and the
         // space padding the reference writes: all valid.
         String json = "\n { \"b\" : {\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16], \"extra\": [1, {\"x\": null}]},"
-                + "\"__metadata__\": null, \"z\":{\"dtype\":\"I8\",\"shape\":[0],\"data_offsets\":[0,0]},"
+                + "\"__metadata__\": null, \"z\":{\"d\\u0074ype\":\"I\\u0038\",\"shape\":[0],\"data_offsets\":[0,0]},"
                 + f32("a", "[2]", 0, 8) + ", \"\\u00e9\\ud83d\\ude00\": {\"dtype\":\"BOOL\",\"shape\":[],\"data_offsets\":[16,17]}}"
                 + "       ";
         Path file = dir.resolve("ok.safetensors");

@@ -4,15 +4,13 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
 
 /**
- * Random safetensors content for property tests: a layout (names with characters that need JSON
+ * Random safetensors content for property-style tests (seeded, so reproducible): a layout (names with characters that need JSON
  * escaping, every dtype, scalars and zero-size shapes), metadata, and a seed for the bytes.
  *
  * @param specs    the tensors, in the order they are handed to the writer
@@ -24,22 +22,51 @@ record RandomContent(List<TensorSpec> specs, Map<String, String> metadata, long 
     private static final String[] TOKENS = {"a", "b", "Z", "0", ".", "_", "-", "/", "é", "权", "😀", "\"", "\\", "\n",
         "\t", "\u0001", "\u007f", " ", "layers", "weight"};
 
-    static Arbitrary<String> names() {
-        return Arbitraries.of(TOKENS).list().ofMinSize(1).ofMaxSize(5).map(parts -> String.join("", parts))
-                .filter(s -> !s.equals("__metadata__"));
+    /** A random name of 1 to 5 tokens, never {@code __metadata__}. */
+    static String name(Random rnd) {
+        StringBuilder b = new StringBuilder();
+        int parts = 1 + rnd.nextInt(5);
+        for (int i = 0; i < parts; i++) {
+            b.append(TOKENS[rnd.nextInt(TOKENS.length)]);
+        }
+        String name = b.toString();
+        return name.equals("__metadata__") ? "x" + name : name;
     }
 
-    static Arbitrary<TensorSpec> tensorSpecs() {
-        Arbitrary<long[]> shapes = Arbitraries.longs().between(0, 4).list().ofMaxSize(3)
-                .map(l -> l.stream().mapToLong(Long::longValue).toArray());
-        return Combinators.combine(names(), Arbitraries.of(DType.class), shapes).as(TensorSpec::new);
+    /** A random tensor: any dtype, 0 to 3 dimensions of 0 to 4 elements. */
+    static TensorSpec tensorSpec(Random rnd) {
+        long[] shape = new long[rnd.nextInt(4)];
+        for (int i = 0; i < shape.length; i++) {
+            shape[i] = rnd.nextInt(5);
+        }
+        DType[] dtypes = DType.values();
+        return new TensorSpec(name(rnd), dtypes[rnd.nextInt(dtypes.length)], shape);
     }
 
-    static Arbitrary<RandomContent> contents(int maxMetadata) {
-        return Combinators.combine(
-                tensorSpecs().list().ofMaxSize(12).uniqueElements(TensorSpec::name),
-                Arbitraries.maps(names(), names()).ofMaxSize(maxMetadata),
-                Arbitraries.longs()).as(RandomContent::new);
+    /** Random content: up to 12 uniquely named tensors and up to {@code maxMetadata} metadata entries. */
+    static RandomContent random(Random rnd, int maxMetadata) {
+        Map<String, TensorSpec> specs = new LinkedHashMap<>();
+        int tensors = rnd.nextInt(13);
+        for (int i = 0; i < tensors; i++) {
+            TensorSpec spec = tensorSpec(rnd);
+            specs.putIfAbsent(spec.name(), spec);
+        }
+        Map<String, String> metadata = new LinkedHashMap<>();
+        int entries = rnd.nextInt(maxMetadata + 1);
+        for (int i = 0; i < entries; i++) {
+            metadata.put(name(rnd), name(rnd));
+        }
+        return new RandomContent(List.copyOf(specs.values()), metadata, rnd.nextLong());
+    }
+
+    /** {@code count} random contents from a fixed seed, so every run tests the same cases. */
+    static List<RandomContent> samples(long seed, int count, int maxMetadata) {
+        Random rnd = new Random(seed);
+        List<RandomContent> out = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            out.add(random(rnd, maxMetadata));
+        }
+        return out;
     }
 
     /** The bytes of tensor {@code spec}: random, BOOL limited to 0 and 1. */

@@ -52,8 +52,8 @@ class SafetensorsPythonInteropTest {
     @Test
     void pythonReadsWhatJavaWritesAndWritesTheSameBytes() throws Exception {
         List<RandomContent> contents = new ArrayList<>();
-        RandomContent.contents(4).sampleStream().limit(40).forEach(contents::add);
-        RandomContent.contents(1).sampleStream().limit(40).forEach(contents::add);
+        contents.addAll(RandomContent.samples(11L, 40, 4));
+        contents.addAll(RandomContent.samples(12L, 40, 1));
         List<String> read = new ArrayList<>();
         List<List<String>> resave = new ArrayList<>();
         for (int i = 0; i < contents.size(); i++) {

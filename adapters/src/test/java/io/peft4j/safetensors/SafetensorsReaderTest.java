@@ -114,6 +114,16 @@ class SafetensorsReaderTest {
     }
 
     @Test
+    void tensorsDieWithTheirFile() {
+        Tensor t;
+        try (SafetensorsFile file = SafetensorsFile.open(Fixtures.file("dtypes.safetensors"))) {
+            t = file.tensor("f32.matrix");
+            assertEquals(24, t.toFloatArray().length);
+        }
+        assertThrows(IllegalStateException.class, t::toFloatArray);
+    }
+
+    @Test
     void missingTensorAndNonFloatConversionAreUserErrors() {
         try (SafetensorsFile file = SafetensorsFile.open(Fixtures.file("dtypes.safetensors"))) {
             TensorNotFoundException e = assertThrows(TensorNotFoundException.class, () -> file.tensor("nope"));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.peft4j.Peft4jException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -108,6 +109,13 @@ class SafetensorsWriterTest {
                 null));
         assertThrows(IllegalArgumentException.class, () -> new TensorSpec("n", DType.F32, new long[] {-1}));
         assertFalse(Files.exists(file));
+    }
+
+    @Test
+    void missingDirectoryIsAUserError() {
+        Path file = dir.resolve("no").resolve("such").resolve("x.safetensors");
+        Peft4jException e = assertThrows(Peft4jException.class, () -> SafetensorsWriter.create(file, List.of(), null));
+        assertEquals(file + ": cannot write: directory " + file.getParent() + " does not exist", e.getMessage());
     }
 
     @Test

@@ -218,6 +218,9 @@ class ShardedSafetensorsTest {
         try (TensorSource s = Safetensors.open(one)) {
             assertEquals(one.resolve(Safetensors.MODEL_FILE), s.path());
         }
+        Peft4jException absent = assertThrows(Peft4jException.class,
+                () -> Safetensors.open(dir.resolve("absent.safetensors.index.json")));
+        assertEquals(dir.resolve("absent.safetensors.index.json") + ": no such file", absent.getMessage());
         Path empty = Files.createDirectory(dir.resolve("empty"));
         Peft4jException none = assertThrows(Peft4jException.class, () -> Safetensors.open(empty));
         assertTrue(none.getMessage().startsWith(empty.toString()), none.getMessage());

@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             CommandLine.HelpCommand.class,
             DataCommand.class,
+            DemoCommand.class,
             GenerateCommand.class,
             HubCommand.class,
             InspectCommand.class,

@@ -65,7 +65,7 @@ public final class HubDownloadBench {
 
     private static double timeJava(LocalHub hub, Path cache) throws IOException {
         deleteTree(cache);
-        HubClient client = HubClient.builder().environment(Map.of()).endpoint(hub.endpoint()).cacheDir(cache)
+        HubClient client = HubClient.builder().environment(Map.of()).token(null).endpoint(hub.endpoint()).cacheDir(cache)
                 .retryPolicy(RetryPolicy.NONE).build();
         long start = System.nanoTime();
         Path file = client.download("bench/big-adapter", "adapter_model.safetensors", "main");

@@ -13,37 +13,40 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.stream.Stream;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** Writer and reader round trips over random layouts, dtypes, shapes, names and metadata. */
-class SafetensorsRoundTripProperties {
+class SafetensorsRoundTripTest {
 
     private static Path dir;
 
-    @BeforeContainer
+    @BeforeAll
     static void createDir() throws IOException {
         dir = Files.createTempDirectory("peft4j-roundtrip");
     }
 
-    @AfterContainer
+    @AfterAll
     static void deleteDir() throws IOException {
         try (Stream<Path> files = Files.walk(dir)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
     }
 
-    @Provide
-    Arbitrary<RandomContent> contents() {
-        return RandomContent.contents(4);
+    static List<RandomContent> contents() {
+        return RandomContent.samples(20261122L, 200, 4);
     }
 
-    @Property(tries = 200)
-    void whatIsWrittenReadsBackIdentically(@ForAll("contents") RandomContent content) {
+    static List<RandomContent> fewerContents() {
+        return RandomContent.samples(7L, 50, 4);
+    }
+
+    @ParameterizedTest
+    @MethodSource("contents")
+    void whatIsWrittenReadsBackIdentically(RandomContent content) {
         Path file = dir.resolve("rt.safetensors");
         content.write(file);
         try (SafetensorsFile in = SafetensorsFile.open(file)) {
@@ -66,8 +69,9 @@ class SafetensorsRoundTripProperties {
         }
     }
 
-    @Property(tries = 50)
-    void writingIsDeterministicWhateverTheInputOrder(@ForAll("contents") RandomContent content) throws IOException {
+    @ParameterizedTest
+    @MethodSource("fewerContents")
+    void writingIsDeterministicWhateverTheInputOrder(RandomContent content) throws IOException {
         Path a = dir.resolve("a.safetensors");
         Path b = dir.resolve("b.safetensors");
         content.write(a);

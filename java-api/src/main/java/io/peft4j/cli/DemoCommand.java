@@ -1,0 +1,237 @@
+package io.peft4j.cli;
+
+import io.peft4j.EvalResult;
+import io.peft4j.Evaluation;
+import io.peft4j.Peft;
+import io.peft4j.TrainConfig;
+import io.peft4j.TrainMethod;
+import io.peft4j.TrainResult;
+import io.peft4j.TrainStart;
+import io.peft4j.TrainStep;
+import io.peft4j.TrainingListener;
+import io.peft4j.bridge.PythonRuntime;
+import io.peft4j.hub.HubClient;
+import io.peft4j.merge.BaseMerger;
+import io.peft4j.merge.LoraSoup;
+import io.peft4j.merge.MergeOptions;
+import io.peft4j.merge.MergeReport;
+import io.peft4j.merge.SoupMethod;
+import io.peft4j.merge.SoupOptions;
+import io.peft4j.plot.LossPlot;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code peft4j demo}: the whole story in a few minutes on a CPU, with no Hub access. It builds a
+ * tiny random-weight Llama with a real tokenizer, shows that it cannot answer a small quiz, trains
+ * a LoRA adapter on the quiz (live progress, {@code metrics.jsonl}, {@code loss.png}), shows the
+ * answers and the evaluation loss after training, merges the adapter into the base in Java and
+ * checks that the merged model answers the same, then trains a second adapter on another quiz and
+ * makes a LoRA soup of the two. Every output is written under {@code --out}.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Build a tiny model, fine-tune it with LoRA, see what it learned, merge and soup adapters.")
+final class DemoCommand implements Callable<Integer> {
+
+    private static final String[] DATA = {"capitals.jsonl", "colors.jsonl"};
+
+    @Option(names = "--out", defaultValue = "peft4j-demo", paramLabel = "DIR",
+            description = "Where every output goes (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--base", paramLabel = "DIR|HUB_ID",
+            description = "Use this base model (a directory or a Hub id) instead of building a tiny one.")
+    String base;
+
+    @Option(names = "--steps", defaultValue = "150", description = "Training steps per adapter (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--rank", defaultValue = "16", description = "LoRA rank (default: ${DEFAULT-VALUE}).")
+    int rank;
+
+    @Option(names = "--lr", defaultValue = "5e-3", description = "Learning rate (default: ${DEFAULT-VALUE}).")
+    double learningRate;
+
+    @Spec
+    CommandSpec spec;
+
+    private PrintWriter log;
+
+    @Override
+    public Integer call() throws IOException {
+        log = spec.commandLine().getOut();
+        Instant started = Instant.now();
+        Path dir = out.toAbsolutePath().normalize();
+        Files.createDirectories(dir.resolve("data"));
+        for (String name : DATA) {
+            copyResource(name, dir.resolve("data").resolve(name));
+        }
+        Quiz capitals = Quiz.read(dir.resolve("data/capitals.jsonl"));
+        Quiz colors = Quiz.read(dir.resolve("data/colors.jsonl"));
+
+        step(1, "base model");
+        Path baseDir = baseModel(dir.resolve("base"));
+
+        step(2, "before training");
+        Quiz.Score before = capitals.take(baseDir, List.of());
+        EvalResult lossBefore = Peft.evaluate(baseDir, null, capitals.data());
+        say("quiz: %d/%d capitals right, eval loss %.3f", before.correct(), capitals.questions().size(), lossBefore.loss());
+
+        step(3, "fine-tuning a LoRA adapter on " + capitals.questions().size() + " questions");
+        TrainResult trained = train(baseDir, capitals.data(), dir.resolve("capitals-lora"));
+        Path plot = LossPlot.write(trained.metricsPath(), trained.metricsPath().resolveSibling("loss.png"));
+
+        step(4, "after training");
+        Quiz.Score after = capitals.take(baseDir, List.of(trained.adapterDir()));
+        EvalResult lossAfter = Peft.evaluate(baseDir, trained.adapterDir(), capitals.data());
+        say("quiz: %d/%d capitals right (before: %d), eval loss %.3f (before: %.3f)", after.correct(),
+                capitals.questions().size(), before.correct(), lossAfter.loss(), lossBefore.loss());
+        for (int i = 0; i < Math.min(4, capitals.questions().size()); i++) {
+            say("  %-38s before %-14s after %s", oneLine(capitals.questions().get(i).prompt()),
+                    quote(before.answers().get(i)), quote(after.answers().get(i)));
+        }
+
+        step(5, "merging the adapter into the base, in Java");
+        MergeReport merged = BaseMerger.merge(MergeOptions.builder(baseDir, dir.resolve("merged"))
+                .adapter(trained.adapterDir()).build());
+        Quiz.Score mergedScore = capitals.take(dir.resolve("merged"), List.of());
+        say("%s: %d tensors, %d changed by the adapter, %d shard(s)", merged.out(), merged.tensors(), merged.changed(),
+                merged.shards());
+        say("merged model alone: %d/%d right; same answers as base + adapter on %d/%d questions",
+                mergedScore.correct(), capitals.questions().size(), same(after, mergedScore), capitals.questions().size());
+
+        step(6, "a second adapter and a LoRA soup of both");
+        TrainResult second = train(baseDir, colors.data(), dir.resolve("colors-lora"));
+        LossPlot.write(second.metricsPath(), second.metricsPath().resolveSibling("loss.png"));
+        Path soupDir = dir.resolve("soup-cat");
+        LoraSoup.soup(SoupOptions.builder(SoupMethod.CAT, soupDir)
+                .adapter(trained.adapterDir(), 1.0).adapter(second.adapterDir(), 1.0).build());
+        Quiz.Score soupCapitals = capitals.take(baseDir, List.of(soupDir));
+        Quiz.Score soupColors = colors.take(baseDir, List.of(soupDir));
+        Quiz.Score colorsAlone = colors.take(baseDir, List.of(second.adapterDir()));
+        say("colors adapter alone: %d/%d colors right", colorsAlone.correct(), colors.questions().size());
+        say("soup (cat, weights 1 and 1): %d/%d capitals and %d/%d colors right",
+                soupCapitals.correct(), capitals.questions().size(), soupColors.correct(), colors.questions().size());
+
+        log.println();
+        log.printf(Locale.ROOT, "done in %s. Outputs in %s:%n", TrainProgress.clock(Duration.between(started, Instant.now())), dir);
+        output("base model", baseDir);
+        output("adapter", trained.adapterDir());
+        output("metrics", trained.metricsPath());
+        output("loss curve", plot);
+        output("merged model", dir.resolve("merged"));
+        output("second adapter", second.adapterDir());
+        output("soup adapter", soupDir);
+        log.flush();
+        return 0;
+    }
+
+    private Path baseModel(Path target) {
+        if (base != null) {
+            Path resolved = HubClient.builder().build().resolveModel(base);
+            say("using %s (%s)", base, resolved);
+            return resolved;
+        }
+        if (!Files.isRegularFile(target.resolve("config.json"))) {
+            say("building a tiny random-weight Llama with a byte-level BPE tokenizer (no download)");
+            PythonRuntime.get().call("tiny", "make_tiny_llama", target.toString(), 0);
+        }
+        say("%s", target);
+        return target;
+    }
+
+    private TrainResult train(Path baseDir, Path data, Path adapterDir) {
+        TrainConfig config = TrainConfig.builder().baseModel(baseDir).data(data).outputDir(adapterDir)
+                .method(TrainMethod.parse("lora")).rank(rank).alpha(2.0 * rank).dropout(0.0)
+                .targets(TrainConfig.Targets.allLinear()).maxSteps(steps).learningRate(learningRate)
+                .batchSize(4).seed(0).build();
+        boolean interactive = System.console() != null;
+        TrainProgress progress = new TrainProgress(System.out, interactive);
+        TrainResult result = Peft.train(config, interactive ? progress : new EveryNthStep(progress, 25));
+        say("adapter %s: loss %.3f after %d steps (%s, %.0f tokens/s)", result.adapterDir().getFileName(), result.finalLoss(),
+                result.steps(), TrainProgress.clock(result.duration()), result.tokensPerSecond());
+        return result;
+    }
+
+    /** Forwards every event but only every n-th step, so plain (non-terminal) output stays short. */
+    private record EveryNthStep(TrainingListener inner, int n) implements TrainingListener {
+        @Override
+        public void onStart(TrainStart start) {
+            inner.onStart(start);
+        }
+
+        @Override
+        public void onStep(TrainStep step) {
+            if (step.step() % n == 0 || step.step() == step.maxSteps()) {
+                inner.onStep(step);
+            }
+        }
+
+        @Override
+        public void onEvaluation(Evaluation evaluation) {
+            inner.onEvaluation(evaluation);
+        }
+
+        @Override
+        public void onCheckpoint(Path checkpoint) {
+            inner.onCheckpoint(checkpoint);
+        }
+
+        @Override
+        public void onEnd(TrainResult result) {
+            inner.onEnd(result);
+        }
+    }
+
+    private static int same(Quiz.Score a, Quiz.Score b) {
+        int n = 0;
+        for (int i = 0; i < a.answers().size(); i++) {
+            if (a.answers().get(i).equals(b.answers().get(i))) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private void step(int n, String title) {
+        log.printf(Locale.ROOT, "%n[%d/6] %s%n", n, title);
+        log.flush();
+    }
+
+    private void say(String format, Object... args) {
+        log.printf(Locale.ROOT, "  " + format + "%n", args);
+        log.flush();
+    }
+
+    private void output(String what, Path path) {
+        log.printf(Locale.ROOT, "  %-15s %s%n", what, path);
+    }
+
+    private static String oneLine(String s) {
+        return s.replace("\n", " ");
+    }
+
+    private static String quote(String s) {
+        String t = oneLine(s).strip();
+        return "\"" + (t.length() > 12 ? t.substring(0, 12) : t) + "\"";
+    }
+
+    private static void copyResource(String name, Path target) throws IOException {
+        try (InputStream in = DemoCommand.class.getResourceAsStream("/io/peft4j/demo/" + name)) {
+            Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+}
