@@ -16,6 +16,9 @@ public final class LengthDistribution {
     private int min = Integer.MAX_VALUE;
     private int max;
 
+    /** An empty distribution. */
+    public LengthDistribution() {}
+
     /** Records one example of {@code length} tokens. */
     public void add(int length) {
         if (length < 0) {

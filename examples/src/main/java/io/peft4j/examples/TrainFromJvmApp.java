@@ -48,6 +48,10 @@ public final class TrainFromJvmApp {
 
     /** Prints one line per logged step, and the start and end. */
     public static final class ProgressPrinter implements TrainingListener {
+
+        /** A printer writing to standard output. */
+        public ProgressPrinter() {}
+
         /** Prints the plan. */
         @Override
         public void onStart(TrainStart start) {

@@ -186,7 +186,8 @@ public final class PeftCheck {
         }
     }
 
-    private static void delete(Path dir) {
+    /** Deletes {@code dir} and everything in it. */
+    static void delete(Path dir) {
         try (Stream<Path> walk = Files.walk(dir)) {
             for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
