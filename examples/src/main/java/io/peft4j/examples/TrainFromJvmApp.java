@@ -20,7 +20,8 @@ import java.util.Locale;
  * {@link Peft#train} with a {@link TrainingListener} printing progress, and {@link Peft#generate}
  * before and after to show what the adapter learned. Without arguments it builds the tiny
  * random-weight Llama ({@code peft4j_bridge.tiny.make_tiny_llama}) so it runs anywhere in about a
- * minute on a CPU; give a model directory to train on a real model instead.
+ * minute on a CPU (its random weights babble before training, then it answers with the trained
+ * sentence); give a model directory to train on a real model instead.
  *
  * <p>Run:
  * <pre>
