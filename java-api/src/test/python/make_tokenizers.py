@@ -2,8 +2,8 @@
 
 Usage: python make_tokenizers.py OUT_DIR
 
-Writes OUT_DIR/bpe (byte-level BPE, Llama-style: prepends <s>, eos </s>, ChatML markers as special
-tokens) and OUT_DIR/wordpiece (BERT-style: lowercases, [CLS] ... [SEP], no eos), each saved through
+Writes OUT_DIR/bpe (byte-level BPE, Llama-style: prepends <s>, eos </s>, a ChatML chat template whose
+markers are special tokens) and OUT_DIR/wordpiece (BERT-style: lowercases, [CLS] ... [SEP], no eos), each saved through
 transformers so the folder holds tokenizer.json and tokenizer_config.json as a model repo does.
 """
 
@@ -22,11 +22,17 @@ SENTENCES = [
     "Emoji: 🙂🚀👩‍💻 and numbers 12345 67.89 -0.5e10.",
     "    indented\tline with\ttabs and  double  spaces\n and newlines\r\n",
     "def f(x):\n    return x * 2  # code is text too",
+    "system user assistant tool",
 ] * 20
 
+CHATML = ("{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n"
+          "{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
 
-def save(tokenizer, out, **special):
+
+def save(tokenizer, out, chat_template=None, **special):
     wrapped = PreTrainedTokenizerFast(tokenizer_object=tokenizer, **special)
+    if chat_template:
+        wrapped.chat_template = chat_template
     wrapped.save_pretrained(str(out))
 
 
@@ -43,7 +49,7 @@ def byte_level_bpe(out):
         processors.ByteLevel(trim_offsets=False),
         processors.TemplateProcessing(single="<s> $A", pair="<s> $A <s> $B", special_tokens=[("<s>", bos)]),
     ])
-    save(tok, out, bos_token="<s>", eos_token="</s>", pad_token="<pad>")
+    save(tok, out, chat_template=CHATML, bos_token="<s>", eos_token="</s>", pad_token="<pad>")
 
 
 def word_piece(out):
@@ -59,7 +65,13 @@ def word_piece(out):
     save(tok, out, unk_token="[UNK]", cls_token="[CLS]", sep_token="[SEP]", pad_token="[PAD]", mask_token="[MASK]")
 
 
-if __name__ == "__main__":
-    root = Path(sys.argv[1])
+def make_all(root):
+    """Writes both tokenizers under root (a str or Path); returns root as a str."""
+    root = Path(root)
     byte_level_bpe(root / "bpe")
     word_piece(root / "wordpiece")
+    return str(root)
+
+
+if __name__ == "__main__":
+    make_all(sys.argv[1])

@@ -56,10 +56,12 @@ def make_tokenizer(vocab_size=384):
     return tokenizer
 
 
-def make_tiny_llama(out_dir, seed=0, hidden_size=64, num_layers=2, vocab_size=384):
+def make_tiny_llama(out_dir, seed=0, hidden_size=64, num_layers=2, vocab_size=384, initializer_range=0.02):
     """Writes a random-weight LlamaForCausalLM (hidden 64, 2 layers, 4 heads, 2 KV heads) and its
     tokenizer to out_dir with save_pretrained, and returns out_dir. The same seed gives the same
-    weights. The directory is written beside out_dir and renamed into place."""
+    weights. initializer_range is the std of the random weights (transformers' default 0.02 leaves a
+    64-wide model's logits nearly uniform, so the demo uses 0.2 to let training become confident).
+    The directory is written beside out_dir and renamed into place."""
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
@@ -81,6 +83,7 @@ def make_tiny_llama(out_dir, seed=0, hidden_size=64, num_layers=2, vocab_size=38
         eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id,
         tie_word_embeddings=False,
+        initializer_range=float(initializer_range),
     )
     torch.manual_seed(int(seed))
     model = LlamaForCausalLM(config)

@@ -6,7 +6,8 @@ import java.util.List;
 
 /**
  * How many examples have each token length: exact percentiles and histograms in memory proportional
- * to the longest example, not to the number of examples.
+ * to the longest example, not to the number of examples. Filled by {@link TokenStats#compute}; read-only
+ * to callers.
  */
 public final class LengthDistribution {
 
@@ -20,7 +21,7 @@ public final class LengthDistribution {
     public LengthDistribution() {}
 
     /** Records one example of {@code length} tokens. */
-    public void add(int length) {
+    void add(int length) {
         if (length < 0) {
             throw new IllegalArgumentException("negative length " + length);
         }

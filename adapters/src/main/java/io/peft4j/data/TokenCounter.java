@@ -10,7 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Counts the tokens of training examples with a model's own {@code tokenizer.json}, through DJL's
@@ -25,10 +27,11 @@ import java.util.Optional;
  *   <li>preference: the prompt as above, chosen and rejected each like a completion; the length is the
  *       prompt plus the longer answer;</li>
  *   <li>messages: an <b>estimate</b>. The trainer renders the tokenizer's chat template, a Jinja program
- *       this class does not run; here each message counts its content without special tokens plus
- *       {@value #MESSAGE_OVERHEAD_TOKENS} tokens (ChatML's {@code <|im_start|>}, role, newline,
- *       {@code <|im_end|>}, newline). Templates with a default system prompt or longer headers render
- *       more.</li>
+ *       this class does not run; here each message is counted as ChatML lays it out,
+ *       {@code <|im_start|>role\ncontent<|im_end|>\n}: its content and its role without special
+ *       tokens plus {@value #MESSAGE_OVERHEAD_TOKENS} tokens for the markers and newlines. That is exact
+ *       for ChatML templates (Qwen, SmolLM) except where whitespace at a content's edge merges with a
+ *       newline; templates with a default system prompt, a bos token or longer headers render more.</li>
  * </ul>
  * The eos token is read from {@code tokenizer_config.json} (else {@code special_tokens_map.json});
  * without one nothing is appended. Truncation and padding configured in {@code tokenizer.json} are
@@ -36,8 +39,8 @@ import java.util.Optional;
  */
 public final class TokenCounter implements AutoCloseable {
 
-    /** Tokens counted per chat message on top of its content, see the class comment. */
-    public static final int MESSAGE_OVERHEAD_TOKENS = 5;
+    /** Tokens counted per chat message on top of its content and role, see the class comment. */
+    public static final int MESSAGE_OVERHEAD_TOKENS = 4;
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -50,6 +53,7 @@ public final class TokenCounter implements AutoCloseable {
     private final HuggingFaceTokenizer tokenizer;
     private final String eos;
     private final boolean chatTemplate;
+    private final Map<String, Integer> roleTokens = new ConcurrentHashMap<>();
 
     private TokenCounter(HuggingFaceTokenizer tokenizer, String eos, boolean chatTemplate) {
         this.tokenizer = tokenizer;
@@ -82,7 +86,7 @@ public final class TokenCounter implements AutoCloseable {
         }
     }
 
-    /** The eos token appended to texts and completions, if the tokenizer has one. */
+    /** The eos token, whose id the trainer appends to texts and completions, if the tokenizer has one. */
     public Optional<String> eosToken() {
         return Optional.ofNullable(eos);
     }
@@ -157,7 +161,7 @@ public final class TokenCounter implements AutoCloseable {
                     int prompt = 0;
                     int completion = 0;
                     for (Example.Message message : m.messages()) {
-                        int tokens = contents[c++] + MESSAGE_OVERHEAD_TOKENS;
+                        int tokens = contents[c++] + roleTokens(message.role()) + MESSAGE_OVERHEAD_TOKENS;
                         if (message.isAssistant()) {
                             completion += tokens;
                         } else {
@@ -169,6 +173,10 @@ public final class TokenCounter implements AutoCloseable {
             }
         }
         return counts;
+    }
+
+    private int roleTokens(String role) {
+        return roleTokens.computeIfAbsent(role, r -> tokenizer.encode(r, false, false).getIds().length);
     }
 
     private int[] lengths(List<String> texts, boolean addSpecialTokens) {

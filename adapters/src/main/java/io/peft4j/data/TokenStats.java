@@ -2,6 +2,7 @@ package io.peft4j.data;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -37,35 +38,32 @@ public record TokenStats(Path file, DatasetFormat format, boolean estimated, int
             throw new IllegalArgumentException("maxLength must be >= 0: " + maxLength);
         }
         LengthDistribution lengths = new LengthDistribution();
-        long[] sums = new long[3];
-        DatasetFormat[] format = new DatasetFormat[1];
+        DatasetFormat format = null;
+        long prompt = 0;
+        long completion = 0;
+        long untrainable = 0;
+        int limit = maxLength == 0 ? Integer.MAX_VALUE : maxLength;
         List<Example> batch = new ArrayList<>(BATCH);
         try (Stream<Example> examples = Dataset.read(file)) {
-            examples.forEach(example -> {
-                format[0] = example.format();
-                batch.add(example);
-                if (batch.size() == BATCH) {
-                    add(counter.count(batch), maxLength, lengths, sums);
-                    batch.clear();
+            Iterator<Example> it = examples.iterator();
+            while (it.hasNext()) {
+                batch.clear();
+                while (it.hasNext() && batch.size() < BATCH) {
+                    batch.add(it.next());
                 }
-            });
-        }
-        add(counter.count(batch), maxLength, lengths, sums);
-        return new TokenStats(file, format[0], format[0] == DatasetFormat.MESSAGES, maxLength, lengths,
-                sums[0], sums[1], sums[2]);
-    }
-
-    /** Adds a batch: lengths to the distribution, then prompt, completion and untrainable to {@code sums}. */
-    private static void add(List<TokenCount> counts, int maxLength, LengthDistribution lengths, long[] sums) {
-        for (TokenCount count : counts) {
-            lengths.add(count.length());
-            sums[0] += count.promptTokens();
-            sums[1] += count.completionTokens();
-            int limit = maxLength == 0 ? Integer.MAX_VALUE : maxLength;
-            if (count.completionTokens() == 0 || count.promptTokens() >= limit) {
-                sums[2]++;
+                format = batch.getFirst().format();
+                for (TokenCount count : counter.count(batch)) {
+                    lengths.add(count.length());
+                    prompt += count.promptTokens();
+                    completion += count.completionTokens();
+                    if (count.completionTokens() == 0 || count.promptTokens() >= limit) {
+                        untrainable++;
+                    }
+                }
             }
         }
+        return new TokenStats(file, format, format == DatasetFormat.MESSAGES, maxLength, lengths,
+                prompt, completion, untrainable);
     }
 
     /** The number of examples. */

@@ -64,8 +64,8 @@ class TokenCounterTest {
     }
 
     @Test
-    void messagesAreContentPlusAFixedOverheadPerMessage() {
-        int overhead = TokenCounter.MESSAGE_OVERHEAD_TOKENS;
+    void messagesAreCountedAsChatMLContentPlusRolePlusMarkers() {
+        int overhead = 1 + TokenCounter.MESSAGE_OVERHEAD_TOKENS; // every role is one word here
         Example chat = new Example.Messages(List.of(new Example.Message("system", "a"),
                 new Example.Message("user", "a b"), new Example.Message("assistant", "c")));
         assertEquals(new TokenCount(3 + 2 * overhead, 1 + overhead, 4 + 3 * overhead), counter.count(chat));

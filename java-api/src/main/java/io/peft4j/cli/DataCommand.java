@@ -164,7 +164,7 @@ public final class DataCommand {
             out.printf(Locale.ROOT, "  steps       %,d optimizer steps (batch %d, grad accum %d, epochs %s)%n",
                     stats.optimizerSteps(batchSize, gradAccum, epochs), batchSize, gradAccum, trim(epochs));
             if (stats.estimated()) {
-                out.printf(Locale.ROOT, "  note        ~ estimated: chat template not rendered; content + %d tokens per message%n",
+                out.printf(Locale.ROOT, "  note        ~ estimated: chat template not rendered; counted as ChatML (content + role + %d tokens a message)%n",
                         TokenCounter.MESSAGE_OVERHEAD_TOKENS);
                 if (!chatTemplate) {
                     out.println("  warning     the tokenizer has no chat template; training on \"messages\" needs one");

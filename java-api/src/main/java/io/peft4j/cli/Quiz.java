@@ -56,7 +56,7 @@ record Quiz(Path data, List<Question> questions) {
     Score take(Path base, List<Path> adapters) {
         List<String> answers = new ArrayList<>();
         int correct = 0;
-        GenerateOptions greedy = GenerateOptions.defaults().withMaxNewTokens(6);
+        GenerateOptions greedy = GenerateOptions.defaults().withMaxNewTokens(10);
         for (Question q : questions) {
             String answer = Peft.generate(base, adapters, q.prompt(), greedy).text();
             answers.add(answer);

@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -24,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * One cache, two libraries: what Java's {@link HubClient} downloads, huggingface_hub finds offline,
  * and the reverse, both downloading from the same {@link LocalHub}. Python runs embedded through
- * the bridge; the test is skipped when PEFT4J_PYTHON does not name an environment.
+ * the bridge (the Python environment is created on first use when none is configured).
  */
 class HubPythonCrossCheckTest {
 
@@ -39,15 +38,12 @@ class HubPythonCrossCheckTest {
 
     @BeforeAll
     static void startPython() {
-        if (System.getenv("PEFT4J_PYTHON") != null) {
-            python = PythonRuntime.get();
-            python.call("runtime", "add_path", Path.of("src/test/python").toAbsolutePath().toString());
-        }
+        python = PythonRuntime.get();
+        python.call("runtime", "add_path", Path.of("src/test/python").toAbsolutePath().toString());
     }
 
     @BeforeEach
     void startHub() throws Exception {
-        Assumptions.assumeTrue(python != null, "PEFT4J_PYTHON is not set: skipping the cross-check with huggingface_hub");
         hub = LocalHub.start();
         weights = new byte[2_500_000];
         new Random(3).nextBytes(weights);
