@@ -32,10 +32,15 @@ _cache = {}
 
 def generate(base, adapters, prompt, params=None):
     """{"text": the generated continuation, "prompt_tokens", "new_tokens"}."""
-    import torch
-
     p = _with_defaults(params, GENERATE_DEFAULTS, "generation")
     model, tokenizer = _load(base, list(adapters or []), p["weights"], p["combination"])
+    return complete(model, tokenizer, prompt, p)
+
+
+def complete(model, tokenizer, prompt, p):
+    """generate() on a model already loaded, with every key of GENERATE_DEFAULTS in p."""
+    import torch
+
     text = prompt
     if p["chat"]:
         text = tokenizer.apply_chat_template([{"role": "user", "content": prompt}], tokenize=False,

@@ -6,8 +6,11 @@ import java.nio.file.Path;
 /** A line of a training-data file that cannot be used, with where it is and what is wrong. */
 public final class DatasetFormatException extends Peft4jException {
 
+    /** The data file. */
     private final Path file;
+    /** The 1-based line number. */
     private final long line;
+    /** What is wrong with the line. */
     private final String problem;
 
     /** Creates the error for {@code file} at 1-based {@code line}; the message is {@code "<file>:<line>: <problem>"}. */

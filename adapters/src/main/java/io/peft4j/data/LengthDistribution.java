@@ -17,6 +17,9 @@ public final class LengthDistribution {
     private int min = Integer.MAX_VALUE;
     private int max;
 
+    /** An empty distribution. */
+    public LengthDistribution() {}
+
     /** Records one example of {@code length} tokens. */
     void add(int length) {
         if (length < 0) {

@@ -6,6 +6,7 @@ package io.peft4j.hub;
  */
 public final class HubHttpException extends HubException {
 
+    /** The HTTP status, or 0 when there was no response. */
     private final int status;
 
     /** Creates the exception; {@code status} is the HTTP status, or 0 when there was no response. */

@@ -6,7 +6,7 @@ import io.peft4j.Peft4jException;
  * A merge or soup that cannot be done as asked: adapters that do not fit the base or each other,
  * unsupported inputs, bad options. The message is one line naming the file or module and the problem.
  */
-public class MergeException extends Peft4jException {
+public final class MergeException extends Peft4jException {
 
     /** Creates the exception with its one-line message. */
     public MergeException(String message) {

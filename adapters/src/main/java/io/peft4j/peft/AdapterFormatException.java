@@ -9,6 +9,7 @@ import java.nio.file.Path;
  */
 public final class AdapterFormatException extends Peft4jException {
 
+    /** The file that is wrong. */
     private final Path file;
 
     /** Creates the exception for {@code file} with a one-line description of the problem. */

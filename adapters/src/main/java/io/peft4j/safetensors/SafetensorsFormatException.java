@@ -51,7 +51,9 @@ public final class SafetensorsFormatException extends Peft4jException {
         SHARD_TENSOR_MISSING
     }
 
+    /** The rule the file breaks. */
     private final Rule rule;
+    /** The file that breaks it. */
     private final Path file;
 
     /** Creates the exception for {@code file} breaking {@code rule}, explained by {@code detail}. */

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 /** A tensor was asked for by a name the file (or checkpoint) does not hold. */
 public final class TensorNotFoundException extends Peft4jException {
 
+    /** The name that was asked for. */
     private final String tensorName;
 
     /** Creates the exception for {@code name} missing from {@code file}. */

@@ -26,6 +26,9 @@ import picocli.CommandLine.Spec;
         subcommands = {DataCommand.Stats.class})
 public final class DataCommand {
 
+    /** Created by picocli. */
+    public DataCommand() {}
+
     /** {@code peft4j data stats}: validates every line and prints token statistics. */
     @Command(name = "stats", mixinStandardHelpOptions = true,
             description = {"Validate a JSONL training file line by line and print its token statistics.",

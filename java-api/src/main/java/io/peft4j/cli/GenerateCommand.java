@@ -16,6 +16,9 @@ import picocli.CommandLine.Model.CommandSpec;
         description = "Generate text from a base model plus adapters (several LoRA adapters are summed, optionally weighted).")
 public final class GenerateCommand implements Callable<Integer> {
 
+    /** Created by picocli. */
+    public GenerateCommand() {}
+
     @Spec
     CommandSpec spec;
 

@@ -33,6 +33,9 @@ import picocli.CommandLine.Spec;
                 HubCommand.Download.class, HubCommand.Upload.class})
 public final class HubCommand implements Runnable {
 
+    /** Created by picocli. */
+    public HubCommand() {}
+
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     @Spec

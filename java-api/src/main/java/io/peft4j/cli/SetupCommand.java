@@ -23,6 +23,9 @@ import picocli.CommandLine.Spec;
                 "The first set-up downloads torch and friends (several GB) and takes a few minutes; later runs reuse it."})
 public final class SetupCommand implements Callable<Integer> {
 
+    /** Created by picocli. */
+    public SetupCommand() {}
+
     /** Exit code when a prerequisite (python3, venv, compiler, pip) is missing. */
     static final int EXIT_PREREQUISITE = 3;
 

@@ -23,6 +23,9 @@ import picocli.CommandLine.Model.CommandSpec;
         description = "Fine-tune an adapter (lora, qlora, dora, rslora, adalora, ia3, prompt_tuning) on a local base model.")
 public final class TrainCommand implements Callable<Integer> {
 
+    /** Created by picocli. */
+    public TrainCommand() {}
+
     @Spec
     CommandSpec spec;
 

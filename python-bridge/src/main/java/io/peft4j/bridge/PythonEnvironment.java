@@ -2,6 +2,7 @@ package io.peft4j.bridge;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.LoggerFactory;
@@ -40,6 +41,22 @@ public record PythonEnvironment(Path home, Path pythonExecutable, Path sitePacka
     public static PythonEnvironment ensure(ProgressListener listener) {
         EnvironmentSettings settings = EnvironmentSettings.fromEnvironment();
         return ensure(settings, listener, new PipInstaller(settings.basePython()));
+    }
+
+    /**
+     * The environment {@link #resolve()} would return if it needs no installing: the one
+     * {@code PEFT4J_PYTHON} names, or the managed venv when it is already complete; empty otherwise.
+     * Never installs anything.
+     *
+     * @throws PythonEnvironmentException if {@code PEFT4J_PYTHON} names an environment that cannot be embedded
+     */
+    public static Optional<PythonEnvironment> findInstalled() {
+        EnvironmentSettings settings = EnvironmentSettings.fromEnvironment();
+        if (settings.python() == null
+                && !ManagedEnvironment.isComplete(settings.home().resolve("envs").resolve(BridgePackage.requirements().key()))) {
+            return Optional.empty();
+        }
+        return Optional.of(ensure(ProgressListener.logging(LoggerFactory.getLogger(PythonEnvironment.class))));
     }
 
     /**

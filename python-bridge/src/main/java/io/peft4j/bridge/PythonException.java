@@ -8,8 +8,11 @@ import io.peft4j.Peft4jException;
  */
 public final class PythonException extends Peft4jException {
 
+    /** The Python exception's type. */
     private final String pythonType;
+    /** The Python exception's message. */
     private final String pythonMessage;
+    /** The formatted Python traceback. */
     private final String traceback;
 
     /**
