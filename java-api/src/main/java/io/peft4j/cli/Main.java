@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "peft4j", mixinStandardHelpOptions = true, version = "peft4j 0.1.0",
         description = "Parameter-efficient fine-tuning for the JVM.",
-        subcommands = {CommandLine.HelpCommand.class, TrainCommand.class, GenerateCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, TrainCommand.class, GenerateCommand.class, TinyModelCommand.class})
 public final class Main {
 
     /** Exit code for a failure the user can fix (bad file, network fault, ...). */
