@@ -153,7 +153,8 @@ def train(config, listener=None, control=None):
         include_num_input_tokens_seen="non_padding",
     )
     bridge = ListenerBridge(listener, control, out, optimizer, "cuda" if cuda else "cpu",
-                            len(train_set), cfg["method"] == "adalora", resuming=bool(cfg["resume_from"]))
+                            len(train_set), cfg["method"] == "adalora", resuming=bool(cfg["resume_from"]),
+                            has_eval=bool(eval_set))
     trainer = Trainer(model=model, args=args, train_dataset=train_set, eval_dataset=eval_set or None,
                       data_collator=data_mod.Collator(tokenizer.pad_token_id), callbacks=[bridge])
     for noisy in (PrinterCallback, ProgressCallback):
@@ -223,10 +224,11 @@ def planned_steps(cfg, n_examples):
 class ListenerBridge(TrainerCallback):
     """Forwards Trainer events to the duck-typed listener, writes metrics.jsonl and checks control."""
 
-    def __init__(self, listener, control, out, optimizer, device, train_examples, adalora, resuming):
+    def __init__(self, listener, control, out, optimizer, device, train_examples, adalora, resuming, has_eval):
         self.listener, self.control = listener, control
         self.out, self.optimizer, self.device = out, optimizer, device
         self.train_examples, self.adalora, self.resuming = train_examples, adalora, resuming
+        self.has_eval = has_eval
         self.cancelled = False
         self.last_loss = self.last_eval_loss = self.last_eval_step = self.last_checkpoint = None
         self.metrics = self.eval_metrics = None
@@ -234,7 +236,8 @@ class ListenerBridge(TrainerCallback):
 
     def on_train_begin(self, args, state, control, **kwargs):
         self.metrics = open_metrics(os.path.join(self.out, METRICS_FILE), state.global_step, self.resuming)
-        self.eval_metrics = open_metrics(os.path.join(self.out, EVAL_METRICS_FILE), state.global_step, self.resuming)
+        if self.has_eval:
+            self.eval_metrics = open_metrics(os.path.join(self.out, EVAL_METRICS_FILE), state.global_step, self.resuming)
         self.first_step, self.began = state.global_step, time.perf_counter()
         self.mark_time, self.mark_tokens = self.began, state.num_input_tokens_seen
         if self.listener is not None:
