@@ -1,5 +1,6 @@
 """Fine-tuning with PEFT through the transformers Trainer: the one entry point used by Java (through
-Jep) and by plain Python scripts alike.
+Jep) and by plain Python scripts alike. Method ``dpo`` runs TRL's DPOTrainer with LoRA on
+``{"prompt", "chosen", "rejected"}`` records (metrics rows then carry ``reward_margin``).
 
 ``train(config, listener, control)``: ``config`` is a dict (see DEFAULTS for the keys); ``listener``
 and ``control`` are duck-typed and may be Java objects or Python objects:
@@ -62,6 +63,7 @@ DEFAULTS = {
     "logging_steps": 1,
     "resume_from": None,         # a checkpoint directory
     "device": "auto",            # "auto" (CUDA when present) or "cpu"
+    "dpo_beta": 0.1,             # dpo: strength of the pull towards the reference model
 }
 
 METRICS_FILE = "metrics.jsonl"
@@ -94,7 +96,7 @@ def train(config, listener=None, control=None):
     quiet_libraries()
     import torch
     from peft import get_peft_model
-    from transformers import AutoTokenizer, Trainer, TrainingArguments, set_seed
+    from transformers import AutoTokenizer, set_seed
     from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
     cuda = cfg["device"] != "cpu" and torch.cuda.is_available()
@@ -123,7 +125,7 @@ def train(config, listener=None, control=None):
         "versions": versions(),
     })
 
-    args = TrainingArguments(
+    arguments = dict(
         output_dir=os.path.join(out, CHECKPOINTS),
         per_device_train_batch_size=int(cfg["batch_size"]),
         per_device_eval_batch_size=int(cfg["batch_size"]),
@@ -148,14 +150,12 @@ def train(config, listener=None, control=None):
         dataloader_num_workers=0,
         report_to=[],
         disable_tqdm=True,
-        remove_unused_columns=False,
-        label_names=["labels"],
         include_num_input_tokens_seen="non_padding",
     )
     bridge = ListenerBridge(listener, control, out, optimizer, "cuda" if cuda else "cpu",
-                            len(train_set), cfg["method"] == "adalora", resuming=bool(cfg["resume_from"]))
-    trainer = Trainer(model=model, args=args, train_dataset=train_set, eval_dataset=eval_set or None,
-                      data_collator=data_mod.Collator(tokenizer.pad_token_id), callbacks=[bridge])
+                            len(train_set), cfg["method"] == "adalora", resuming=bool(cfg["resume_from"]),
+                            has_eval=bool(eval_set))
+    trainer = make_trainer(cfg, model, tokenizer, train_set, eval_set, arguments, bridge)
     for noisy in (PrinterCallback, ProgressCallback):
         trainer.remove_callback(noisy)
 
@@ -199,16 +199,42 @@ def train_json(config_json, listener=None, control=None):
 
 
 def load_data(cfg, tokenizer):
-    encoder = data_mod.Encoder(tokenizer, int(cfg["max_length"]), bool(cfg["completion_only_loss"]))
-    if cfg["records"]:
-        records, source = list(cfg["records"]), "records"
+    """(train, eval) examples: tokenized with loss masks, or raw preference pairs for dpo."""
+    def read(path):
+        return data_mod.read_jsonl(path), path
+
+    records, source = (list(cfg["records"]), "records") if cfg["records"] else read(cfg["data"])
+    evals = read(cfg["eval_data"]) if cfg["eval_data"] else None
+    if cfg["method"] == "dpo":
+        def prepare(rows, where):
+            return data_mod.load_preferences(rows, where)
     else:
-        records, source = data_mod.read_jsonl(cfg["data"]), cfg["data"]
-    examples = data_mod.load_examples(records, encoder, source)
-    if cfg["eval_data"]:
-        evals = data_mod.load_examples(data_mod.read_jsonl(cfg["eval_data"]), encoder, cfg["eval_data"])
-        return examples, evals
+        encoder = data_mod.Encoder(tokenizer, int(cfg["max_length"]), bool(cfg["completion_only_loss"]))
+
+        def prepare(rows, where):
+            return data_mod.load_examples(rows, encoder, where)
+    examples = prepare(records, source)
+    if evals:
+        return examples, prepare(*evals)
     return data_mod.split(examples, float(cfg["eval_fraction"]), int(cfg["seed"]))
+
+
+def make_trainer(cfg, model, tokenizer, train_set, eval_set, arguments, callback):
+    """transformers' Trainer on tokenized examples, or TRL's DPOTrainer on preference pairs (the
+    reference model is the base with the adapter switched off)."""
+    if cfg["method"] == "dpo":
+        from datasets import Dataset
+        from trl import DPOConfig, DPOTrainer
+
+        args = DPOConfig(**arguments, max_length=int(cfg["max_length"]), beta=float(cfg["dpo_beta"]))
+        return DPOTrainer(model=model, args=args, train_dataset=Dataset.from_list(train_set),
+                          eval_dataset=Dataset.from_list(eval_set) if eval_set else None,
+                          processing_class=tokenizer, callbacks=[callback])
+    from transformers import Trainer, TrainingArguments
+
+    args = TrainingArguments(**arguments, remove_unused_columns=False, label_names=["labels"])
+    return Trainer(model=model, args=args, train_dataset=train_set, eval_dataset=eval_set or None,
+                   data_collator=data_mod.Collator(tokenizer.pad_token_id), callbacks=[callback])
 
 
 def planned_steps(cfg, n_examples):
@@ -223,10 +249,11 @@ def planned_steps(cfg, n_examples):
 class ListenerBridge(TrainerCallback):
     """Forwards Trainer events to the duck-typed listener, writes metrics.jsonl and checks control."""
 
-    def __init__(self, listener, control, out, optimizer, device, train_examples, adalora, resuming):
+    def __init__(self, listener, control, out, optimizer, device, train_examples, adalora, resuming, has_eval):
         self.listener, self.control = listener, control
         self.out, self.optimizer, self.device = out, optimizer, device
         self.train_examples, self.adalora, self.resuming = train_examples, adalora, resuming
+        self.has_eval = has_eval
         self.cancelled = False
         self.last_loss = self.last_eval_loss = self.last_eval_step = self.last_checkpoint = None
         self.metrics = self.eval_metrics = None
@@ -234,7 +261,8 @@ class ListenerBridge(TrainerCallback):
 
     def on_train_begin(self, args, state, control, **kwargs):
         self.metrics = open_metrics(os.path.join(self.out, METRICS_FILE), state.global_step, self.resuming)
-        self.eval_metrics = open_metrics(os.path.join(self.out, EVAL_METRICS_FILE), state.global_step, self.resuming)
+        if self.has_eval:
+            self.eval_metrics = open_metrics(os.path.join(self.out, EVAL_METRICS_FILE), state.global_step, self.resuming)
         self.first_step, self.began = state.global_step, time.perf_counter()
         self.mark_time, self.mark_tokens = self.began, state.num_input_tokens_seen
         if self.listener is not None:
@@ -254,16 +282,20 @@ class ListenerBridge(TrainerCallback):
         if not logs or "loss" not in logs:
             return
         now = time.perf_counter()
-        tokens = state.num_input_tokens_seen - self.mark_tokens
+        seen = state.num_input_tokens_seen or int(logs.get("num_tokens", 0))
+        tokens = seen - self.mark_tokens
         seconds = max(now - self.mark_time, 1e-9)
         self.run_tokens, self.run_seconds = self.run_tokens + tokens, self.run_seconds + seconds
-        self.mark_time, self.mark_tokens = now, state.num_input_tokens_seen
+        self.mark_time, self.mark_tokens = now, seen
         done = state.global_step - self.first_step
         eta = (now - self.began) / done * (state.max_steps - state.global_step) if done else 0.0
         row = {"step": state.global_step, "epoch": float(state.epoch or 0.0), "loss": float(logs["loss"]),
                "learning_rate": float(logs.get("learning_rate", 0.0)), "tokens_per_second": tokens / seconds,
-               "grad_norm": _float_or_none(logs.get("grad_norm")), "tokens_seen": int(state.num_input_tokens_seen),
+               "grad_norm": _float_or_none(logs.get("grad_norm")), "tokens_seen": seen,
                "elapsed_seconds": now - self.began, "eta_seconds": eta}
+        if "rewards/margins" in logs:  # dpo
+            row["reward_margin"] = float(logs["rewards/margins"])
+            row["reward_accuracy"] = float(logs.get("rewards/accuracies", 0.0))
         self.last_loss = row["loss"]
         write_line(self.metrics, row)
         if self.listener is not None:

@@ -19,7 +19,13 @@ public enum TrainMethod {
     /** (IA)^3: learned scaling vectors on keys, values and feed-forward inputs. */
     IA3("ia3"),
     /** Soft prompt: trained virtual-token embeddings prepended to every input. */
-    PROMPT_TUNING("prompt_tuning");
+    PROMPT_TUNING("prompt_tuning"),
+    /**
+     * Direct preference optimization (TRL's DPOTrainer) with a LoRA adapter, on
+     * {@code {"prompt","chosen","rejected"}} records; the reference model is the base with the
+     * adapter switched off.
+     */
+    DPO("dpo");
 
     private final String id;
 

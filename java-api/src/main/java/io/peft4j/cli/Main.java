@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
             InspectCommand.class,
             PlotCommand.class,
             SetupCommand.class,
+            TinyModelCommand.class,
             TrainCommand.class,
         })
 public final class Main {

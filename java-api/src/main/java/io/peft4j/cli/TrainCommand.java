@@ -20,7 +20,7 @@ import picocli.CommandLine.Model.CommandSpec;
  * Ctrl-C stops after the current step and leaves a resumable checkpoint.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Fine-tune an adapter (lora, qlora, dora, rslora, adalora, ia3, prompt_tuning) on a local base model.")
+        description = "Fine-tune an adapter (lora, qlora, dora, rslora, adalora, ia3, prompt_tuning, dpo) on a local base model.")
 public final class TrainCommand implements Callable<Integer> {
 
     /** Created by picocli. */
@@ -33,14 +33,14 @@ public final class TrainCommand implements Callable<Integer> {
     Path base;
 
     @Option(names = "--data", required = true, paramLabel = "FILE",
-            description = "JSONL with {\"text\"}, {\"prompt\",\"completion\"} or {\"messages\":[...]} records.")
+            description = "JSONL with {\"text\"}, {\"prompt\",\"completion\"} or {\"messages\":[...]} records ({\"prompt\",\"chosen\",\"rejected\"} for dpo).")
     Path data;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory for the adapter, metrics and checkpoints.")
     Path out;
 
     @Option(names = "--method", defaultValue = "lora", paramLabel = "NAME",
-            description = "lora, qlora, dora, rslora, adalora, ia3 or prompt_tuning (default: ${DEFAULT-VALUE}).")
+            description = "lora, qlora, dora, rslora, adalora, ia3, prompt_tuning or dpo (default: ${DEFAULT-VALUE}).")
     String method;
 
     @Option(names = "--rank", defaultValue = "8", description = "LoRA rank (default: ${DEFAULT-VALUE}).")

@@ -1,0 +1,47 @@
+package io.peft4j;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** DPO through TRL's DPOTrainer from Java: the reward margin TRL logs rises and PEFT reads the adapter. */
+class DpoTrainingTest {
+
+    @Test
+    void rewardMarginRises(@TempDir Path dir) throws IOException {
+        List<String> lines = new ArrayList<>();
+        String[] names = {"alice", "bob", "carol", "dave"};
+        for (int i = 0; i < 40; i++) {
+            String n = names[i % names.length];
+            lines.add("{\"prompt\": \"Greet " + n + ":\", \"chosen\": \" hello " + n + ", nice to see you.\", \"rejected\": \" go away " + n + ".\"}");
+        }
+        Path data = Files.write(dir.resolve("pref.jsonl"), lines);
+        TrainConfig config = TrainConfig.builder().baseModel(TinyFixtures.model()).data(data).outputDir(dir.resolve("out"))
+                .method(TrainMethod.DPO).maxSteps(10).batchSize(4).maxLength(64).learningRate(1e-2)
+                .targets(TrainConfig.Targets.allLinear()).build();
+        TrainResult result = Peft.train(config);
+        assertEquals(10, result.steps());
+
+        ObjectMapper json = new ObjectMapper();
+        List<Double> margins = new ArrayList<>();
+        for (String line : Files.readAllLines(result.metricsPath())) {
+            margins.add(json.readTree(line).get("reward_margin").asDouble());
+        }
+        assertEquals(10, margins.size());
+        double first = margins.subList(0, 3).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+        double last = margins.subList(7, 10).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+        assertTrue(last > first + 0.1, "reward margin did not rise: first three " + first + ", last three " + last);
+        JsonNode summary = json.readTree(TinyFixtures.python().callAs(String.class, "training_checks", "adapter_summary",
+                result.adapterDir().toString()));
+        assertEquals("LORA", summary.get("peft_type").asText());
+    }
+}
