@@ -4,6 +4,7 @@ import io.peft4j.estimate.Estimate;
 import io.peft4j.estimate.Gpu;
 import io.peft4j.estimate.ModelSource;
 import io.peft4j.estimate.TrainingPlan;
+import io.peft4j.data.Dataset;
 import java.nio.file.Path;
 import java.util.List;
 import org.slf4j.LoggerFactory;
@@ -33,8 +34,21 @@ public final class Peft {
         return trainAsync(config, listener).await();
     }
 
-    /** Starts training on a background thread; the handle cancels it or waits for its result. */
+    /**
+     * Starts training on a background thread; the handle cancels it or waits for its result. The
+     * data files are validated in Java first: a malformed line fails here, with its file and line
+     * number, before any Python work starts. When training ends, {@code loss.png} is drawn beside
+     * {@code metrics.jsonl}.
+     *
+     * @throws io.peft4j.data.DatasetFormatException for a malformed data file
+     */
     public static TrainingHandle trainAsync(TrainConfig config, TrainingListener listener) {
+        if (config.data() != null) {
+            Dataset.validate(config.data());
+        }
+        if (config.evalData() != null) {
+            Dataset.validate(config.evalData());
+        }
         TrainMemoryCheck.warning(config).ifPresent(LoggerFactory.getLogger(Peft.class)::warn);
         return PythonTraining.start(config, listener);
     }

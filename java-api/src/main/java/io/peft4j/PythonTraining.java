@@ -4,6 +4,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.peft4j.bridge.PythonRuntime;
+import io.peft4j.plot.LossPlot;
+import java.io.IOException;
+import org.slf4j.LoggerFactory;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,12 +36,25 @@ final class PythonTraining {
         Thread.ofPlatform().name("peft4j-train").daemon(false).start(() -> {
             try {
                 String json = PythonRuntime.get().callAs(String.class, "train", "train_json", configJson, sink, flag);
-                future.complete(parseResult(json));
+                TrainResult result = parseResult(json);
+                drawLossCurve(result.metricsPath());
+                future.complete(result);
             } catch (Throwable e) {
                 future.completeExceptionally(e);
             }
         });
         return new TrainingHandle(flag, future);
+    }
+
+    /** {@code loss.png} beside the metrics; a run without logged losses simply gets no plot. */
+    private static void drawLossCurve(Path metrics) {
+        try {
+            if (Files.isRegularFile(metrics) && Files.size(metrics) > 0) {
+                LossPlot.write(metrics, metrics.resolveSibling("loss.png"));
+            }
+        } catch (IOException | Peft4jException e) {
+            LoggerFactory.getLogger(PythonTraining.class).warn("no loss plot: {}", e.getMessage());
+        }
     }
 
     /** The configuration in the keys {@code peft4j_bridge.train.DEFAULTS} names. */

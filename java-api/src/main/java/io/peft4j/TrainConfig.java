@@ -1,6 +1,7 @@
 package io.peft4j;
 
 import java.nio.file.Files;
+import io.peft4j.hub.HubClient;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -229,6 +230,15 @@ public record TrainConfig(Path baseModel, Path data, List<?> records, Path outpu
 
         /** The base model: a local directory with config, weights and tokenizer. */
         public Builder baseModel(Path dir) { this.baseModel = dir; return this; }
+
+        /**
+         * The base model as a local directory or a Hugging Face Hub id ({@code owner/name[@revision]});
+         * a Hub id is downloaded now into the shared Hugging Face cache (see {@link HubClient#resolveModel}).
+         */
+        public Builder baseModel(String directoryOrHubId) {
+            this.baseModel = HubClient.builder().build().resolveModel(directoryOrHubId);
+            return this;
+        }
 
         /** Training data: a JSONL file (clears any records). */
         public Builder data(Path jsonl) { this.data = jsonl; this.records = List.of(); return this; }

@@ -20,7 +20,7 @@ import picocli.CommandLine.Model.CommandSpec;
  * Ctrl-C stops after the current step and leaves a resumable checkpoint.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Fine-tune an adapter (lora, qlora, dora, rslora, adalora, ia3, prompt_tuning, dpo) on a local base model.")
+        description = "Fine-tune an adapter (lora, qlora, dora, rslora, adalora, ia3, prompt_tuning, dpo) on a base model.")
 public final class TrainCommand implements Callable<Integer> {
 
     /** Created by picocli. */
@@ -29,8 +29,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--base", required = true, paramLabel = "DIR", description = "Base model directory.")
-    Path base;
+    @Option(names = "--base", required = true, paramLabel = "DIR|HUB_ID", description = "Base model: a directory or a Hub id (owner/name[@revision]).")
+    String base;
 
     @Option(names = "--data", required = true, paramLabel = "FILE",
             description = "JSONL with {\"text\"}, {\"prompt\",\"completion\"} or {\"messages\":[...]} records ({\"prompt\",\"chosen\",\"rejected\"} for dpo).")
