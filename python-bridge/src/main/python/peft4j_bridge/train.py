@@ -114,14 +114,16 @@ def train(config, listener=None, control=None):
     model = get_peft_model(model, peft_config)
     requested, optimizer, note = methods.resolve_optimizer(cfg["optimizer"], cfg["method"], cuda)
 
-    write_json_atomically(os.path.join(out, CONFIG_FILE), {
-        "config": {k: v for k, v in cfg.items() if k != "records"},
-        "records": len(cfg["records"]) if cfg["records"] else None,
-        "train_examples": len(train_set), "eval_examples": len(eval_set), "planned_steps": total_steps,
-        "optimizer_requested": requested, "optimizer": optimizer, "device": "cuda" if cuda else "cpu",
-        "peft_config": json.loads(json.dumps(peft_config.to_dict(), default=_jsonable)),
-        "versions": versions(),
-    })
+    main_process = is_main_process()
+    if main_process:
+        write_json_atomically(os.path.join(out, CONFIG_FILE), {
+            "config": {k: v for k, v in cfg.items() if k != "records"},
+            "records": len(cfg["records"]) if cfg["records"] else None,
+            "train_examples": len(train_set), "eval_examples": len(eval_set), "planned_steps": total_steps,
+            "optimizer_requested": requested, "optimizer": optimizer, "device": "cuda" if cuda else "cpu",
+            "peft_config": json.loads(json.dumps(peft_config.to_dict(), default=_jsonable)),
+            "versions": versions(),
+        })
 
     args = TrainingArguments(
         output_dir=os.path.join(out, CHECKPOINTS),
@@ -153,7 +155,8 @@ def train(config, listener=None, control=None):
         include_num_input_tokens_seen="non_padding",
     )
     bridge = ListenerBridge(listener, control, out, optimizer, "cuda" if cuda else "cpu",
-                            len(train_set), cfg["method"] == "adalora", resuming=bool(cfg["resume_from"]))
+                            len(train_set), cfg["method"] == "adalora", resuming=bool(cfg["resume_from"]),
+                            writes_files=main_process)
     trainer = Trainer(model=model, args=args, train_dataset=train_set, eval_dataset=eval_set or None,
                       data_collator=data_mod.Collator(tokenizer.pad_token_id), callbacks=[bridge])
     for noisy in (PrinterCallback, ProgressCallback):
@@ -167,7 +170,8 @@ def train(config, listener=None, control=None):
     if eval_set and not bridge.cancelled and bridge.last_eval_step != trainer.state.global_step:
         trainer.evaluate()
     duration = time.perf_counter() - started
-    save_adapter(model, out)
+    if main_process:
+        save_adapter(model, out)
     bridge.close()
 
     result = {
@@ -223,8 +227,9 @@ def planned_steps(cfg, n_examples):
 class ListenerBridge(TrainerCallback):
     """Forwards Trainer events to the duck-typed listener, writes metrics.jsonl and checks control."""
 
-    def __init__(self, listener, control, out, optimizer, device, train_examples, adalora, resuming):
-        self.listener, self.control = listener, control
+    def __init__(self, listener, control, out, optimizer, device, train_examples, adalora, resuming,
+                 writes_files=True):
+        self.listener, self.control, self.writes_files = listener, control, writes_files
         self.out, self.optimizer, self.device = out, optimizer, device
         self.train_examples, self.adalora, self.resuming = train_examples, adalora, resuming
         self.cancelled = False
@@ -233,8 +238,9 @@ class ListenerBridge(TrainerCallback):
         self.run_tokens = self.run_seconds = 0.0
 
     def on_train_begin(self, args, state, control, **kwargs):
-        self.metrics = open_metrics(os.path.join(self.out, METRICS_FILE), state.global_step, self.resuming)
-        self.eval_metrics = open_metrics(os.path.join(self.out, EVAL_METRICS_FILE), state.global_step, self.resuming)
+        if self.writes_files:
+            self.metrics = open_metrics(os.path.join(self.out, METRICS_FILE), state.global_step, self.resuming)
+            self.eval_metrics = open_metrics(os.path.join(self.out, EVAL_METRICS_FILE), state.global_step, self.resuming)
         self.first_step, self.began = state.global_step, time.perf_counter()
         self.mark_time, self.mark_tokens = self.began, state.num_input_tokens_seen
         if self.listener is not None:
@@ -310,8 +316,15 @@ def open_metrics(path, step, resuming):
 
 
 def write_line(f, row):
+    if f is None:  # a rank other than 0 of a distributed run: rank 0 writes the files
+        return
     f.write(json.dumps(row) + "\n")
     f.flush()
+
+
+def is_main_process():
+    """Whether this process writes the outputs: always, except on ranks other than 0 of a distributed run."""
+    return int(os.environ.get("RANK", "0")) == 0
 
 
 def save_adapter(model, out):
