@@ -2,7 +2,7 @@
 
 import math
 
-METHODS = ("lora", "qlora", "dora", "rslora", "adalora", "ia3", "prompt_tuning")
+METHODS = ("lora", "qlora", "dora", "rslora", "adalora", "ia3", "prompt_tuning", "dpo")
 
 # IA3 scales the input (not the output) of feed-forward projections.
 FEEDFORWARD = ("down_proj", "fc2", "c_proj", "dense_4h_to_h", "wo")

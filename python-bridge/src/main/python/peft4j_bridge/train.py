@@ -62,6 +62,8 @@ DEFAULTS = {
     "logging_steps": 1,
     "resume_from": None,         # a checkpoint directory
     "device": "auto",            # "auto" (CUDA when present) or "cpu"
+    "dpo_base": "lora",          # dpo: the adapter trained (lora, qlora, dora or rslora)
+    "dpo_beta": 0.1,             # dpo: strength of the pull towards the reference (the base without adapter)
 }
 
 METRICS_FILE = "metrics.jsonl"
@@ -92,6 +94,9 @@ def train(config, listener=None, control=None):
     dict (see ``_result``)."""
     cfg = resolve(dict(config))
     quiet_libraries()
+    if cfg["method"] == "dpo":
+        from . import dpo
+        return dpo.train(cfg, listener, control)
     import torch
     from peft import get_peft_model
     from transformers import AutoTokenizer, Trainer, TrainingArguments, set_seed
@@ -116,44 +121,10 @@ def train(config, listener=None, control=None):
 
     main_process = is_main_process()
     if main_process:
-        write_json_atomically(os.path.join(out, CONFIG_FILE), {
-            "config": {k: v for k, v in cfg.items() if k != "records"},
-            "records": len(cfg["records"]) if cfg["records"] else None,
-            "train_examples": len(train_set), "eval_examples": len(eval_set), "planned_steps": total_steps,
-            "optimizer_requested": requested, "optimizer": optimizer, "device": "cuda" if cuda else "cpu",
-            "peft_config": json.loads(json.dumps(peft_config.to_dict(), default=_jsonable)),
-            "versions": versions(),
-        })
+        write_run_config(out, cfg, len(train_set), len(eval_set), total_steps, (requested, optimizer, note),
+                         cuda, peft_config)
 
-    args = TrainingArguments(
-        output_dir=os.path.join(out, CHECKPOINTS),
-        per_device_train_batch_size=int(cfg["batch_size"]),
-        per_device_eval_batch_size=int(cfg["batch_size"]),
-        gradient_accumulation_steps=int(cfg["grad_accum"]),
-        learning_rate=float(cfg["learning_rate"]),
-        num_train_epochs=float(cfg["epochs"]),
-        max_steps=int(cfg["max_steps"]) if cfg["max_steps"] and int(cfg["max_steps"]) > 0 else -1,
-        lr_scheduler_type=cfg["scheduler"],
-        warmup_steps=cfg["warmup_steps"],
-        weight_decay=float(cfg["weight_decay"]),
-        max_grad_norm=float(cfg["max_grad_norm"]),
-        optim=optimizer,
-        seed=int(cfg["seed"]),
-        data_seed=int(cfg["seed"]),
-        logging_steps=int(cfg["logging_steps"]),
-        eval_strategy="steps" if eval_set and int(cfg["eval_steps"]) > 0 else "no",
-        eval_steps=int(cfg["eval_steps"]) or None,
-        save_strategy="steps" if int(cfg["save_steps"]) > 0 else "no",
-        save_steps=int(cfg["save_steps"]) or 500,
-        prediction_loss_only=True,
-        use_cpu=not cuda,
-        dataloader_num_workers=0,
-        report_to=[],
-        disable_tqdm=True,
-        remove_unused_columns=False,
-        label_names=["labels"],
-        include_num_input_tokens_seen="non_padding",
-    )
+    args = TrainingArguments(**trainer_arguments(cfg, out, optimizer, cuda, bool(eval_set)))
     bridge = ListenerBridge(listener, control, out, optimizer, "cuda" if cuda else "cpu",
                             len(train_set), cfg["method"] == "adalora", resuming=bool(cfg["resume_from"]),
                             writes_files=main_process)
@@ -162,16 +133,23 @@ def train(config, listener=None, control=None):
     for noisy in (PrinterCallback, ProgressCallback):
         trainer.remove_callback(noisy)
 
+    return run_to_end(trainer, bridge, cfg, out, listener, bool(eval_set), (requested, optimizer, note), cuda)
+
+
+def run_to_end(trainer, bridge, cfg, out, listener, has_eval, optimizer_choice, cuda):
+    """Runs trainer (resuming if configured), evaluates at the end, saves the adapter (rank 0) and
+    returns the result dict, which listener.onEnd also receives as JSON."""
+    requested, optimizer, note = optimizer_choice
     resume = cfg["resume_from"]
     if resume and not os.path.isfile(os.path.join(resume, "trainer_state.json")):
         raise ValueError(f"{resume}: not a training checkpoint (no trainer_state.json)")
     started = time.perf_counter()
     trainer.train(resume_from_checkpoint=resume or None)
-    if eval_set and not bridge.cancelled and bridge.last_eval_step != trainer.state.global_step:
+    if has_eval and not bridge.cancelled and bridge.last_eval_step != trainer.state.global_step:
         trainer.evaluate()
     duration = time.perf_counter() - started
-    if main_process:
-        save_adapter(model, out)
+    if is_main_process():
+        save_adapter(trainer.model, out)
     bridge.close()
 
     result = {
@@ -201,6 +179,51 @@ def train_json(config_json, listener=None, control=None):
     """train() with the config and the result as JSON text (the form Java passes across Jep)."""
     return json.dumps(train(json.loads(config_json), listener, control))
 
+
+def write_run_config(out, cfg, train_examples, eval_examples, total_steps, optimizer_choice, cuda, peft_config):
+    """train_config.json: the resolved configuration and what it resolved to."""
+    requested, optimizer, _ = optimizer_choice
+    write_json_atomically(os.path.join(out, CONFIG_FILE), {
+        "config": {k: v for k, v in cfg.items() if k != "records"},
+        "records": len(cfg["records"]) if cfg["records"] else None,
+        "train_examples": train_examples, "eval_examples": eval_examples, "planned_steps": total_steps,
+        "optimizer_requested": requested, "optimizer": optimizer, "device": "cuda" if cuda else "cpu",
+        "peft_config": json.loads(json.dumps(peft_config.to_dict(), default=_jsonable)),
+        "versions": versions(),
+    })
+
+
+def trainer_arguments(cfg, out, optimizer, cuda, has_eval):
+    """The TrainingArguments keywords for cfg (also the base of DPO's DPOConfig)."""
+    return dict(
+        output_dir=os.path.join(out, CHECKPOINTS),
+        per_device_train_batch_size=int(cfg["batch_size"]),
+        per_device_eval_batch_size=int(cfg["batch_size"]),
+        gradient_accumulation_steps=int(cfg["grad_accum"]),
+        learning_rate=float(cfg["learning_rate"]),
+        num_train_epochs=float(cfg["epochs"]),
+        max_steps=int(cfg["max_steps"]) if cfg["max_steps"] and int(cfg["max_steps"]) > 0 else -1,
+        lr_scheduler_type=cfg["scheduler"],
+        warmup_steps=cfg["warmup_steps"],
+        weight_decay=float(cfg["weight_decay"]),
+        max_grad_norm=float(cfg["max_grad_norm"]),
+        optim=optimizer,
+        seed=int(cfg["seed"]),
+        data_seed=int(cfg["seed"]),
+        logging_steps=int(cfg["logging_steps"]),
+        eval_strategy="steps" if has_eval and int(cfg["eval_steps"]) > 0 else "no",
+        eval_steps=int(cfg["eval_steps"]) or None,
+        save_strategy="steps" if int(cfg["save_steps"]) > 0 else "no",
+        save_steps=int(cfg["save_steps"]) or 500,
+        prediction_loss_only=True,
+        use_cpu=not cuda,
+        dataloader_num_workers=0,
+        report_to=[],
+        disable_tqdm=True,
+        remove_unused_columns=False,
+        label_names=["labels"],
+        include_num_input_tokens_seen="non_padding",
+    )
 
 def load_data(cfg, tokenizer):
     encoder = data_mod.Encoder(tokenizer, int(cfg["max_length"]), bool(cfg["completion_only_loss"]))
@@ -270,6 +293,8 @@ class ListenerBridge(TrainerCallback):
                "learning_rate": float(logs.get("learning_rate", 0.0)), "tokens_per_second": tokens / seconds,
                "grad_norm": _float_or_none(logs.get("grad_norm")), "tokens_seen": int(state.num_input_tokens_seen),
                "elapsed_seconds": now - self.began, "eta_seconds": eta}
+        # other numbers the trainer logged (e.g. DPO's rewards/margins) are kept under their own names
+        row.update({k: float(v) for k, v in logs.items() if k not in row and isinstance(v, (int, float))})
         self.last_loss = row["loss"]
         write_line(self.metrics, row)
         if self.listener is not None:
