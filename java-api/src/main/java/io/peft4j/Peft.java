@@ -28,8 +28,14 @@ public final class Peft {
         return trainAsync(config, listener).await();
     }
 
-    /** Starts training on a background thread; the handle cancels it or waits for its result. */
+    /**
+     * Starts training on a background thread; the handle cancels it or waits for its result. A
+     * {@linkplain TrainConfig#distributed() distributed} run goes to torchrun/accelerate subprocesses.
+     */
     public static TrainingHandle trainAsync(TrainConfig config, TrainingListener listener) {
+        if (config.distributed() != null) {
+            return DistributedLauncher.start(config, listener);
+        }
         return PythonTraining.start(config, listener);
     }
 

@@ -70,6 +70,8 @@ final class PythonTraining {
         m.put("save_steps", c.saveSteps());
         m.put("resume_from", c.resumeFrom() == null ? null : abs(c.resumeFrom()));
         m.put("device", c.device());
+        m.put("dpo_base", c.dpoBase().id());
+        m.put("dpo_beta", c.dpoBeta());
         try {
             return JSON.writeValueAsString(m);
         } catch (JsonProcessingException e) {

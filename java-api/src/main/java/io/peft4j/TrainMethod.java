@@ -19,7 +19,12 @@ public enum TrainMethod {
     /** (IA)^3: learned scaling vectors on keys, values and feed-forward inputs. */
     IA3("ia3"),
     /** Soft prompt: trained virtual-token embeddings prepended to every input. */
-    PROMPT_TUNING("prompt_tuning");
+    PROMPT_TUNING("prompt_tuning"),
+    /**
+     * Direct preference optimization (TRL's DPOTrainer) on {@code {"prompt","chosen","rejected"}} data,
+     * training the adapter {@link TrainConfig#dpoBase()} names against the base model as reference.
+     */
+    DPO("dpo");
 
     private final String id;
 
