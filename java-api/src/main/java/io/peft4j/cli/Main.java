@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
             PlotCommand.class,
             SetupCommand.class,
             TrainCommand.class,
+            ValidateCommand.class,
         })
 public final class Main {
 
