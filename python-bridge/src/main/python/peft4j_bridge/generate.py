@@ -69,10 +69,15 @@ def evaluate(base, adapter, data, params=None):
     with torch.no_grad():
         for start in range(0, len(examples), size):
             batch = collate(examples[start:start + size])
-            counted = int((batch["labels"][:, 1:] != data_mod.IGNORE).sum())
-            loss = model(**batch).loss  # mean over the counted (shifted, unmasked) tokens
-            total_loss += float(loss) * counted
-            total_tokens += counted
+            labels = batch.pop("labels")
+            # Loss from the logits rather than the model's own: AdaLoRA adds its orthogonality
+            # penalty to a returned loss, and soft prompts put virtual-token logits in front.
+            logits = model(**batch).logits[:, -labels.shape[1]:-1].float()
+            target = labels[:, 1:]
+            total_loss += float(torch.nn.functional.cross_entropy(
+                logits.reshape(-1, logits.shape[-1]), target.reshape(-1),
+                ignore_index=data_mod.IGNORE, reduction="sum"))
+            total_tokens += int((target != data_mod.IGNORE).sum())
     mean = total_loss / total_tokens
     return {"loss": mean, "perplexity": math.exp(min(mean, 700.0)), "tokens": total_tokens,
             "examples": len(examples)}

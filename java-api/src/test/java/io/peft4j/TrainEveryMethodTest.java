@@ -35,7 +35,7 @@ class TrainEveryMethodTest {
         Path data = TinyFixtures.promptCompletion();
         switch (method) {
             case LORA -> builder.data(TinyFixtures.text()).targets(TrainConfig.Targets.allLinear());
-            case QLORA -> builder.data(data).maxSteps(12).targets(TrainConfig.Targets.allLinear());
+            case QLORA -> builder.data(data).maxSteps(10).targets(TrainConfig.Targets.allLinear());
             case DORA -> builder.records(TinyFixtures.examples()).targets(TrainConfig.Targets.names("q_proj", "v_proj", "down_proj"));
             case RSLORA -> builder.data(TinyFixtures.chat()).targets(TrainConfig.Targets.regex(".*\\.(q_proj|k_proj|v_proj|o_proj)"));
             case ADALORA -> builder.data(data).learningRate(2e-2).targets(TrainConfig.Targets.allLinear());

@@ -66,7 +66,7 @@ class TrainingControlTest {
     void aPythonErrorSurfacesAsPythonExceptionWithItsTraceback(@TempDir Path out) {
         TrainConfig config = tiny(out, 2).targets(TrainConfig.Targets.names("no_such_module")).build();
         PythonException e = assertThrows(PythonException.class, () -> Peft.train(config));
-        assertEquals("ValueError", e.pythonType());
+        assertEquals("peft.utils.error.NoMatchingPeftModuleError", e.pythonType(), "a ValueError subclass PEFT raises");
         assertTrue(e.getMessage().contains("no_such_module"), e.getMessage());
         assertTrue(e.traceback().contains("peft4j_bridge/train.py"), e.traceback());
         assertTrue(e.traceback().contains("get_peft_model"), e.traceback());
