@@ -15,6 +15,8 @@ that launched the ranks is reached through files and one loopback socket named i
 - ``error_dir``: a rank that fails writes ``rank-<RANK>.json`` there (type, message, traceback,
   time) before exiting non-zero, so the JVM can report the rank that failed first.
 - ``backend``: the torch.distributed backend; null picks nccl with CUDA, else gloo.
+- ``world_size``: the ranks asked for; a launcher that started another number is an error (accelerate
+  runs several CPU processes only through mpirun and otherwise starts one).
 """
 
 import json
@@ -37,6 +39,7 @@ def main(argv):
     try:
         if int(os.environ.get("LOCAL_RANK", "0")) == 0 and spec.get("events_port"):
             events = EventChannel(int(spec["events_port"]))
+        check_world_size(spec.get("world_size"))
         init_process_group(spec.get("backend"), spec["train"].get("device", "auto"))
         control = CancelControl(spec.get("cancel_file"), events)
         run(spec["train"], events, control)
@@ -53,6 +56,14 @@ def run(config, listener, control):
     """The same dispatch the embedded interpreter uses: train.train handles every method."""
     from . import train
     return train.train(config, listener, control)
+
+
+def check_world_size(expected):
+    actual = int(os.environ.get("WORLD_SIZE", "1"))
+    if expected and actual != int(expected):
+        raise RuntimeError(f"the launcher started {actual} rank(s) but {expected} were asked for (accelerate launch "
+                           "runs several CPU processes only through mpirun; on CPU, launch without an accelerate config "
+                           "to use torchrun)")
 
 
 def init_process_group(backend, device):

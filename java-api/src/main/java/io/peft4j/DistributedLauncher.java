@@ -193,6 +193,7 @@ final class DistributedLauncher {
             spec.put("cancel_file", work.resolve("cancel").toString());
             spec.put("error_dir", work.resolve("errors").toString());
             spec.put("backend", distributed.backend());
+            spec.put("world_size", distributed.worldSize());
             Path file = work.resolve("spec.json");
             Files.writeString(file, PythonTraining.JSON.writeValueAsString(spec));
             return file;

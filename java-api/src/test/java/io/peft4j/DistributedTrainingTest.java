@@ -69,6 +69,30 @@ class DistributedTrainingTest {
     }
 
     @Test
+    void twoNodesOnThisMachineMeetAtTheMasterAndNodeZeroWritesTheAdapter(@TempDir Path dir) throws IOException {
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = free.getLocalPort();
+        }
+        Distributed nodes = Distributed.processes(1).withBackend("gloo");
+        List<Long> nodeOneSteps = new java.util.concurrent.CopyOnWriteArrayList<>();
+        TrainingHandle node0 = Peft.trainAsync(tiny(dir.resolve("node0"), 2).maxSteps(6)
+                .distributed(nodes.onNodes(2, 0, "127.0.0.1", port)).build(), TrainingListener.none());
+        TrainingHandle node1 = Peft.trainAsync(tiny(dir.resolve("node1"), 2).maxSteps(6)
+                .distributed(nodes.onNodes(2, 1, "127.0.0.1", port)).build(), new TrainingListener() {
+                    @Override public void onStep(TrainStep step) { nodeOneSteps.add(step.step()); }
+                });
+        TrainResult zero = node0.await();
+        TrainResult one = node1.await();
+        assertEquals(6, zero.steps());
+        assertEquals(6, one.steps());
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), nodeOneSteps, "node 1's local rank 0 reports the global steps too");
+        assertEquals(zero.finalLoss(), one.finalLoss(), 0.0, "both nodes report the loss averaged over all ranks");
+        assertTrue(Files.isRegularFile(dir.resolve("node0").resolve("adapter_model.safetensors")));
+        assertFalse(Files.exists(dir.resolve("node1").resolve("adapter_model.safetensors")), "only global rank 0 writes");
+    }
+
+    @Test
     void cancelStopsEveryRankAtTheSameStepWithACheckpoint(@TempDir Path dir) {
         AtomicReference<TrainingHandle> handle = new AtomicReference<>();
         List<Path> checkpoints = new ArrayList<>();
@@ -102,6 +126,16 @@ class DistributedTrainingTest {
     }
 
     @Test
+    void accelerateWithoutMpiStartsOneCpuProcessAndTheRunSaysSo(@TempDir Path dir) throws IOException {
+        Path yaml = Files.writeString(dir.resolve("ddp-cpu.yaml"), String.join("\n", "compute_environment: LOCAL_MACHINE",
+                "distributed_type: MULTI_CPU", "num_processes: 2", "num_machines: 1", "machine_rank: 0", "use_cpu: true",
+                "mixed_precision: 'no'", ""));
+        TrainConfig config = tiny(dir.resolve("out"), 2).distributed(Distributed.processes(2).withAccelerateConfig(yaml)).build();
+        PythonException e = assertThrows(PythonException.class, () -> Peft.train(config));
+        assertTrue(e.getMessage().startsWith("RuntimeError: rank 0: the launcher started 1 rank(s) but 2 were asked for"), e.getMessage());
+    }
+
+    @Test
     void commandsForTorchrunAndAccelerate() {
         Path python = Path.of("/venv/bin/python");
         Path spec = Path.of("/tmp/spec.json");
@@ -113,6 +147,13 @@ class DistributedTrainingTest {
                         "-m", "peft4j_bridge.launch", "/tmp/spec.json"),
                 DistributedLauncher.command(python, Distributed.processes(8).onNodes(2, 1, "10.0.0.1", 29500),
                         "peft4j_bridge.launch", spec));
+        Path yaml = Path.of("pom.xml"); // any existing file stands for the accelerate config here
+        assertEquals(List.of("/venv/bin/python", "-m", "accelerate.commands.launch", "--config_file", "pom.xml",
+                        "--num_processes", "16", "--num_machines", "2", "--machine_rank", "1",
+                        "--main_process_ip", "10.0.0.1", "--main_process_port", "29500",
+                        "--module", "peft4j_bridge.launch", "/tmp/spec.json"),
+                DistributedLauncher.command(python, Distributed.processes(8).onNodes(2, 1, "10.0.0.1", 29500)
+                        .withAccelerateConfig(yaml), "peft4j_bridge.launch", spec));
     }
 
     @Test
