@@ -9,7 +9,6 @@ second copy of the model is loaded. Data: ``{"prompt", "chosen", "rejected"}`` r
 (chosen minus rejected) and ``rewards/accuracies`` beside the loss.
 """
 
-import os
 
 from . import data as data_mod
 from . import methods
@@ -22,8 +21,7 @@ FIELDS = ("prompt", "chosen", "rejected")
 def train(cfg, listener=None, control=None):
     """Trains as ``train.train`` does, for a config already resolved by ``train.resolve``."""
     import datasets
-    import torch
-    from transformers import AutoTokenizer, set_seed
+    from transformers import set_seed
     from transformers.trainer_callback import PrinterCallback, ProgressCallback
     from trl import DPOConfig, DPOTrainer
 
@@ -32,13 +30,7 @@ def train(cfg, listener=None, control=None):
     if base not in BASES:
         raise ValueError(f"dpo trains a {', '.join(BASES)} adapter; got dpo_base '{base}'")
     adapter_cfg = {**cfg, "method": base}
-    cuda = cfg["device"] != "cpu" and torch.cuda.is_available()
-    out = os.path.abspath(cfg["output_dir"])
-    os.makedirs(out, exist_ok=True)
-
-    tokenizer = AutoTokenizer.from_pretrained(cfg["base_model"], trust_remote_code=False)
-    if tokenizer.pad_token_id is None:
-        tokenizer.pad_token = tokenizer.eos_token
+    cuda, out, tokenizer = train_mod.prepare_run(cfg)
     train_set, eval_set = load_pairs(cfg)
     total_steps = train_mod.planned_steps(cfg, len(train_set))
 

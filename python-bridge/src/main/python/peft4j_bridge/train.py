@@ -97,18 +97,11 @@ def train(config, listener=None, control=None):
     if cfg["method"] == "dpo":
         from . import dpo
         return dpo.train(cfg, listener, control)
-    import torch
     from peft import get_peft_model
-    from transformers import AutoTokenizer, Trainer, TrainingArguments, set_seed
+    from transformers import Trainer, TrainingArguments, set_seed
     from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
-    cuda = cfg["device"] != "cpu" and torch.cuda.is_available()
-    out = os.path.abspath(cfg["output_dir"])
-    os.makedirs(out, exist_ok=True)
-
-    tokenizer = AutoTokenizer.from_pretrained(cfg["base_model"], trust_remote_code=False)
-    if tokenizer.pad_token_id is None:
-        tokenizer.pad_token = tokenizer.eos_token
+    cuda, out, tokenizer = prepare_run(cfg)
     train_set, eval_set = load_data(cfg, tokenizer)
     total_steps = planned_steps(cfg, len(train_set))
 
@@ -134,6 +127,20 @@ def train(config, listener=None, control=None):
         trainer.remove_callback(noisy)
 
     return run_to_end(trainer, bridge, cfg, out, listener, bool(eval_set), (requested, optimizer, note), cuda)
+
+
+def prepare_run(cfg):
+    """(whether CUDA is used, the output directory made absolute and created, the tokenizer with a pad token)."""
+    import torch
+    from transformers import AutoTokenizer
+
+    cuda = cfg["device"] != "cpu" and torch.cuda.is_available()
+    out = os.path.abspath(cfg["output_dir"])
+    os.makedirs(out, exist_ok=True)
+    tokenizer = AutoTokenizer.from_pretrained(cfg["base_model"], trust_remote_code=False)
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return cuda, out, tokenizer
 
 
 def run_to_end(trainer, bridge, cfg, out, listener, has_eval, optimizer_choice, cuda):
