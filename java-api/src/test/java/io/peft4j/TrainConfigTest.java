@@ -47,7 +47,7 @@ class TrainConfigTest {
         assertEquals("training data is required (a JSONL file or records)", rejected(valid().records(List.of())));
         assertTrue(rejected(valid().scheduler("wobbly", 0)).startsWith("unknown scheduler 'wobbly'; known: constant,"));
         assertTrue(rejected(valid().resumeFrom(dir)).endsWith("not a training checkpoint (no trainer_state.json)"));
-        assertEquals("unknown method 'lokr'; known: lora, qlora, dora, rslora, adalora, ia3, prompt_tuning",
+        assertEquals("unknown method 'lokr'; known: lora, qlora, dora, rslora, adalora, ia3, prompt_tuning, dpo",
                 assertThrows(TrainConfigException.class, () -> TrainMethod.parse("lokr")).getMessage());
         assertTrue(assertThrows(TrainConfigException.class, () -> TrainConfig.Targets.regex("(q_proj")).getMessage()
                 .startsWith("targets: invalid regex '(q_proj'"));
