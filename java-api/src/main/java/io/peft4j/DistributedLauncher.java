@@ -37,7 +37,9 @@ import org.slf4j.LoggerFactory;
  * JSON object a line per event, which reach the {@link TrainingListener} as in-process runs do (on
  * a reader thread). Cancellation: {@link TrainingHandle#cancel()} creates a cancel file; the ranks
  * agree on it after the next optimizer step, save a checkpoint and stop; if they have not exited after
- * {@link #CANCEL_GRACE}, the process tree is killed. A failed rank writes its error to a file; the run
+ * {@link #CANCEL_GRACE}, the process tree is killed. The launcher runs in its own session ({@code setsid}
+ * where present), so a terminal's Ctrl-C reaches only the JVM, whose cancellation lets the ranks save a
+ * checkpoint; if the JVM dies, the ranks see the event socket close and stop the same way. A failed rank writes its error to a file; the run
  * then fails with a {@link PythonException} carrying the traceback of the rank that failed first.
  *
  * <p>With the same seed, data and global batch ({@code batchSize x processes}), a run on N processes
@@ -54,6 +56,8 @@ final class DistributedLauncher {
     private static final Logger LOG = LoggerFactory.getLogger("peft4j.distributed");
     private static final String ENTRY = "peft4j_bridge.launch";
     private static final int TAIL = 200;
+    /** Runs the launcher in its own session, so a terminal's Ctrl-C reaches only the JVM, which cancels cleanly. */
+    private static final Path SETSID = Path.of("/usr/bin/setsid");
 
     private DistributedLauncher() {}
 
@@ -151,7 +155,11 @@ final class DistributedLauncher {
         TrainResult execute(String entryModule, List<Path> extraPythonPath) throws IOException, InterruptedException {
             PythonEnvironment env = PythonEnvironment.resolve();
             Path spec = writeSpec();
-            ProcessBuilder builder = new ProcessBuilder(command(env.pythonExecutable(), distributed, entryModule, spec))
+            List<String> command = new ArrayList<>(command(env.pythonExecutable(), distributed, entryModule, spec));
+            if (Files.isExecutable(SETSID)) {
+                command.addAll(0, List.of(SETSID.toString(), "--wait"));
+            }
+            ProcessBuilder builder = new ProcessBuilder(command)
                     .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
             Map<String, String> environment = builder.environment();
             List<String> path = new ArrayList<>(extraPythonPath.stream().map(Path::toString).toList());
