@@ -112,6 +112,15 @@ class Encoder:
         return ids, labels
 
 
+def load_preferences(records, source):
+    """Preference pairs for DPO: each record needs string "prompt", "chosen" and "rejected"."""
+    for number, record in enumerate(records, start=1):
+        if not all(isinstance(record.get(k), str) for k in ("prompt", "chosen", "rejected")):
+            raise ValueError(f"{source} record {number}: dpo needs \"prompt\", \"chosen\" and \"rejected\" strings; "
+                             f"found keys {sorted(record)}")
+    return [{k: r[k] for k in ("prompt", "chosen", "rejected")} for r in records]
+
+
 def load_examples(records, encoder, source):
     """Encodes every record; drops those with no trained token left after truncation."""
     examples = []

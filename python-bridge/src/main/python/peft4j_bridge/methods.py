@@ -30,7 +30,7 @@ def peft_config(config, total_steps):
     check_method(method)
     targets = target_modules(config)
     rank, alpha, dropout = int(config["rank"]), float(config["alpha"]), float(config["dropout"])
-    if method in ("lora", "qlora", "dora", "rslora"):
+    if method in ("lora", "qlora", "dora", "rslora", "dpo"):
         return LoraConfig(task_type=TaskType.CAUSAL_LM, r=rank, lora_alpha=alpha, lora_dropout=dropout,
                           target_modules=targets, use_rslora=method == "rslora", use_dora=method == "dora")
     if method == "adalora":

@@ -2,8 +2,13 @@
 
 
 def quiet_libraries():
-    """No progress bars or info logs from transformers (model loading, Trainer)."""
+    """No progress bars or info logs from transformers (model loading, Trainer) and datasets (TRL)."""
     import transformers
 
     transformers.utils.logging.set_verbosity_error()
     transformers.utils.logging.disable_progress_bar()
+    try:
+        import datasets
+    except ImportError:  # only TRL's trainers (dpo) use datasets
+        return
+    datasets.disable_progress_bars()

@@ -1,5 +1,6 @@
 """Fine-tuning with PEFT through the transformers Trainer: the one entry point used by Java (through
-Jep) and by plain Python scripts alike.
+Jep) and by plain Python scripts alike. Method ``dpo`` runs TRL's DPOTrainer with LoRA on
+``{"prompt", "chosen", "rejected"}`` records (metrics rows then carry ``reward_margin``).
 
 ``train(config, listener, control)``: ``config`` is a dict (see DEFAULTS for the keys); ``listener``
 and ``control`` are duck-typed and may be Java objects or Python objects:
@@ -62,10 +63,11 @@ DEFAULTS = {
     "logging_steps": 1,
     "resume_from": None,         # a checkpoint directory
     "device": "auto",            # "auto" (CUDA when present) or "cpu"
+    "dpo_beta": 0.1,             # dpo: strength of the pull towards the reference model
     "dpo_base": "lora",          # dpo: the adapter trained (lora, qlora, dora or rslora)
-    "dpo_beta": 0.1,             # dpo: strength of the pull towards the reference (the base without adapter)
 }
 
+DPO_BASES = ("lora", "qlora", "dora", "rslora")
 METRICS_FILE = "metrics.jsonl"
 EVAL_METRICS_FILE = "eval_metrics.jsonl"
 CONFIG_FILE = "train_config.json"
@@ -84,6 +86,8 @@ def resolve(config):
     if not resolved["data"] and not resolved["records"]:
         raise ValueError("training needs 'data' (a JSONL file) or 'records'")
     methods.check_method(resolved["method"])
+    if resolved["dpo_base"] not in DPO_BASES:
+        raise ValueError(f"dpo trains a {', '.join(DPO_BASES)} adapter; got dpo_base '{resolved['dpo_base']}'")
     if not os.path.isdir(resolved["base_model"]):
         raise ValueError(f"{resolved['base_model']}: base model directory not found")
     return resolved
@@ -94,69 +98,85 @@ def train(config, listener=None, control=None):
     dict (see ``_result``)."""
     cfg = resolve(dict(config))
     quiet_libraries()
-    if cfg["method"] == "dpo":
-        from . import dpo
-        return dpo.train(cfg, listener, control)
-    from peft import get_peft_model
-    from transformers import Trainer, TrainingArguments, set_seed
-    from transformers.trainer_callback import PrinterCallback, ProgressCallback
-
-    cuda, out, tokenizer = prepare_run(cfg)
-    train_set, eval_set = load_data(cfg, tokenizer)
-    total_steps = planned_steps(cfg, len(train_set))
-
-    set_seed(int(cfg["seed"]))
-    model = methods.load_base(cfg, cuda)
-    model.config.use_cache = False
-    peft_config = methods.peft_config(cfg, total_steps)
-    model = get_peft_model(model, peft_config)
-    requested, optimizer, note = methods.resolve_optimizer(cfg["optimizer"], cfg["method"], cuda)
-
-    main_process = is_main_process()
-    if main_process:
-        write_run_config(out, cfg, len(train_set), len(eval_set), total_steps, (requested, optimizer, note),
-                         cuda, peft_config)
-
-    args = TrainingArguments(**trainer_arguments(cfg, out, optimizer, cuda, bool(eval_set)))
-    bridge = ListenerBridge(listener, control, out, optimizer, "cuda" if cuda else "cpu",
-                            len(train_set), cfg["method"] == "adalora", resuming=bool(cfg["resume_from"]),
-                            writes_files=main_process)
-    trainer = Trainer(model=model, args=args, train_dataset=train_set, eval_dataset=eval_set or None,
-                      data_collator=data_mod.Collator(tokenizer.pad_token_id), callbacks=[bridge])
-    for noisy in (PrinterCallback, ProgressCallback):
-        trainer.remove_callback(noisy)
-
-    return run_to_end(trainer, bridge, cfg, out, listener, bool(eval_set), (requested, optimizer, note), cuda)
-
-
-def prepare_run(cfg):
-    """(whether CUDA is used, the output directory made absolute and created, the tokenizer with a pad token)."""
     import torch
-    from transformers import AutoTokenizer
+    from peft import get_peft_model
+    from transformers import AutoTokenizer, set_seed
+    from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
     cuda = cfg["device"] != "cpu" and torch.cuda.is_available()
     out = os.path.abspath(cfg["output_dir"])
     os.makedirs(out, exist_ok=True)
+
     tokenizer = AutoTokenizer.from_pretrained(cfg["base_model"], trust_remote_code=False)
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
-    return cuda, out, tokenizer
+    train_set, eval_set = load_data(cfg, tokenizer)
+    total_steps = planned_steps(cfg, len(train_set))
 
+    set_seed(int(cfg["seed"]))
+    # dpo trains the adapter dpo_base names (a 4-bit base for qlora)
+    adapter_cfg = {**cfg, "method": cfg["dpo_base"]} if cfg["method"] == "dpo" else cfg
+    model = methods.load_base(adapter_cfg, cuda)
+    model.config.use_cache = False
+    peft_config = methods.peft_config(adapter_cfg, total_steps)
+    model = get_peft_model(model, peft_config)
+    requested, optimizer, note = methods.resolve_optimizer(cfg["optimizer"], adapter_cfg["method"], cuda)
 
-def run_to_end(trainer, bridge, cfg, out, listener, has_eval, optimizer_choice, cuda):
-    """Runs trainer (resuming if configured), evaluates at the end, saves the adapter (rank 0) and
-    returns the result dict, which listener.onEnd also receives as JSON."""
-    requested, optimizer, note = optimizer_choice
+    main_process = is_main_process()
+    if main_process:
+        write_json_atomically(os.path.join(out, CONFIG_FILE), {
+            "config": {k: v for k, v in cfg.items() if k != "records"},
+            "records": len(cfg["records"]) if cfg["records"] else None,
+            "train_examples": len(train_set), "eval_examples": len(eval_set), "planned_steps": total_steps,
+            "optimizer_requested": requested, "optimizer": optimizer, "device": "cuda" if cuda else "cpu",
+            "peft_config": json.loads(json.dumps(peft_config.to_dict(), default=_jsonable)),
+            "versions": versions(),
+        })
+
+    arguments = dict(
+        output_dir=os.path.join(out, CHECKPOINTS),
+        per_device_train_batch_size=int(cfg["batch_size"]),
+        per_device_eval_batch_size=int(cfg["batch_size"]),
+        gradient_accumulation_steps=int(cfg["grad_accum"]),
+        learning_rate=float(cfg["learning_rate"]),
+        num_train_epochs=float(cfg["epochs"]),
+        max_steps=int(cfg["max_steps"]) if cfg["max_steps"] and int(cfg["max_steps"]) > 0 else -1,
+        lr_scheduler_type=cfg["scheduler"],
+        warmup_steps=cfg["warmup_steps"],
+        weight_decay=float(cfg["weight_decay"]),
+        max_grad_norm=float(cfg["max_grad_norm"]),
+        optim=optimizer,
+        seed=int(cfg["seed"]),
+        data_seed=int(cfg["seed"]),
+        logging_steps=int(cfg["logging_steps"]),
+        eval_strategy="steps" if eval_set and int(cfg["eval_steps"]) > 0 else "no",
+        eval_steps=int(cfg["eval_steps"]) or None,
+        save_strategy="steps" if int(cfg["save_steps"]) > 0 else "no",
+        save_steps=int(cfg["save_steps"]) or 500,
+        prediction_loss_only=True,
+        use_cpu=not cuda,
+        dataloader_num_workers=0,
+        report_to=[],
+        disable_tqdm=True,
+        include_num_input_tokens_seen="non_padding",
+    )
+    bridge = ListenerBridge(listener, control, out, optimizer, "cuda" if cuda else "cpu",
+                            len(train_set), cfg["method"] == "adalora", resuming=bool(cfg["resume_from"]),
+                            has_eval=bool(eval_set), writes_files=main_process)
+    trainer = make_trainer(cfg, model, tokenizer, train_set, eval_set, arguments, bridge)
+    for noisy in (PrinterCallback, ProgressCallback):
+        trainer.remove_callback(noisy)
+
     resume = cfg["resume_from"]
     if resume and not os.path.isfile(os.path.join(resume, "trainer_state.json")):
         raise ValueError(f"{resume}: not a training checkpoint (no trainer_state.json)")
     started = time.perf_counter()
     trainer.train(resume_from_checkpoint=resume or None)
-    if has_eval and not bridge.cancelled and bridge.last_eval_step != trainer.state.global_step:
+    if eval_set and not bridge.cancelled and bridge.last_eval_step != trainer.state.global_step:
         trainer.evaluate()
     duration = time.perf_counter() - started
-    if is_main_process():
-        save_adapter(trainer.model, out)
+    if main_process:
+        save_adapter(model, out)
     bridge.close()
 
     result = {
@@ -187,62 +207,43 @@ def train_json(config_json, listener=None, control=None):
     return json.dumps(train(json.loads(config_json), listener, control))
 
 
-def write_run_config(out, cfg, train_examples, eval_examples, total_steps, optimizer_choice, cuda, peft_config):
-    """train_config.json: the resolved configuration and what it resolved to."""
-    requested, optimizer, _ = optimizer_choice
-    write_json_atomically(os.path.join(out, CONFIG_FILE), {
-        "config": {k: v for k, v in cfg.items() if k != "records"},
-        "records": len(cfg["records"]) if cfg["records"] else None,
-        "train_examples": train_examples, "eval_examples": eval_examples, "planned_steps": total_steps,
-        "optimizer_requested": requested, "optimizer": optimizer, "device": "cuda" if cuda else "cpu",
-        "peft_config": json.loads(json.dumps(peft_config.to_dict(), default=_jsonable)),
-        "versions": versions(),
-    })
-
-
-def trainer_arguments(cfg, out, optimizer, cuda, has_eval):
-    """The TrainingArguments keywords for cfg (also the base of DPO's DPOConfig)."""
-    return dict(
-        output_dir=os.path.join(out, CHECKPOINTS),
-        per_device_train_batch_size=int(cfg["batch_size"]),
-        per_device_eval_batch_size=int(cfg["batch_size"]),
-        gradient_accumulation_steps=int(cfg["grad_accum"]),
-        learning_rate=float(cfg["learning_rate"]),
-        num_train_epochs=float(cfg["epochs"]),
-        max_steps=int(cfg["max_steps"]) if cfg["max_steps"] and int(cfg["max_steps"]) > 0 else -1,
-        lr_scheduler_type=cfg["scheduler"],
-        warmup_steps=cfg["warmup_steps"],
-        weight_decay=float(cfg["weight_decay"]),
-        max_grad_norm=float(cfg["max_grad_norm"]),
-        optim=optimizer,
-        seed=int(cfg["seed"]),
-        data_seed=int(cfg["seed"]),
-        logging_steps=int(cfg["logging_steps"]),
-        eval_strategy="steps" if has_eval and int(cfg["eval_steps"]) > 0 else "no",
-        eval_steps=int(cfg["eval_steps"]) or None,
-        save_strategy="steps" if int(cfg["save_steps"]) > 0 else "no",
-        save_steps=int(cfg["save_steps"]) or 500,
-        prediction_loss_only=True,
-        use_cpu=not cuda,
-        dataloader_num_workers=0,
-        report_to=[],
-        disable_tqdm=True,
-        remove_unused_columns=False,
-        label_names=["labels"],
-        include_num_input_tokens_seen="non_padding",
-    )
-
 def load_data(cfg, tokenizer):
-    encoder = data_mod.Encoder(tokenizer, int(cfg["max_length"]), bool(cfg["completion_only_loss"]))
-    if cfg["records"]:
-        records, source = list(cfg["records"]), "records"
+    """(train, eval) examples: tokenized with loss masks, or raw preference pairs for dpo."""
+    def read(path):
+        return data_mod.read_jsonl(path), path
+
+    records, source = (list(cfg["records"]), "records") if cfg["records"] else read(cfg["data"])
+    evals = read(cfg["eval_data"]) if cfg["eval_data"] else None
+    if cfg["method"] == "dpo":
+        def prepare(rows, where):
+            return data_mod.load_preferences(rows, where)
     else:
-        records, source = data_mod.read_jsonl(cfg["data"]), cfg["data"]
-    examples = data_mod.load_examples(records, encoder, source)
-    if cfg["eval_data"]:
-        evals = data_mod.load_examples(data_mod.read_jsonl(cfg["eval_data"]), encoder, cfg["eval_data"])
-        return examples, evals
+        encoder = data_mod.Encoder(tokenizer, int(cfg["max_length"]), bool(cfg["completion_only_loss"]))
+
+        def prepare(rows, where):
+            return data_mod.load_examples(rows, encoder, where)
+    examples = prepare(records, source)
+    if evals:
+        return examples, prepare(*evals)
     return data_mod.split(examples, float(cfg["eval_fraction"]), int(cfg["seed"]))
+
+
+def make_trainer(cfg, model, tokenizer, train_set, eval_set, arguments, callback):
+    """transformers' Trainer on tokenized examples, or TRL's DPOTrainer on preference pairs (the
+    reference model is the base with the adapter switched off)."""
+    if cfg["method"] == "dpo":
+        from datasets import Dataset
+        from trl import DPOConfig, DPOTrainer
+
+        args = DPOConfig(**arguments, max_length=int(cfg["max_length"]), beta=float(cfg["dpo_beta"]))
+        return DPOTrainer(model=model, args=args, train_dataset=Dataset.from_list(train_set),
+                          eval_dataset=Dataset.from_list(eval_set) if eval_set else None,
+                          processing_class=tokenizer, callbacks=[callback])
+    from transformers import Trainer, TrainingArguments
+
+    args = TrainingArguments(**arguments, remove_unused_columns=False, label_names=["labels"])
+    return Trainer(model=model, args=args, train_dataset=train_set, eval_dataset=eval_set or None,
+                   data_collator=data_mod.Collator(tokenizer.pad_token_id), callbacks=[callback])
 
 
 def planned_steps(cfg, n_examples):
@@ -257,11 +258,12 @@ def planned_steps(cfg, n_examples):
 class ListenerBridge(TrainerCallback):
     """Forwards Trainer events to the duck-typed listener, writes metrics.jsonl and checks control."""
 
-    def __init__(self, listener, control, out, optimizer, device, train_examples, adalora, resuming,
+    def __init__(self, listener, control, out, optimizer, device, train_examples, adalora, resuming, has_eval,
                  writes_files=True):
         self.listener, self.control, self.writes_files = listener, control, writes_files
         self.out, self.optimizer, self.device = out, optimizer, device
         self.train_examples, self.adalora, self.resuming = train_examples, adalora, resuming
+        self.has_eval = has_eval
         self.cancelled = False
         self.last_loss = self.last_eval_loss = self.last_eval_step = self.last_checkpoint = None
         self.metrics = self.eval_metrics = None
@@ -270,6 +272,7 @@ class ListenerBridge(TrainerCallback):
     def on_train_begin(self, args, state, control, **kwargs):
         if self.writes_files:
             self.metrics = open_metrics(os.path.join(self.out, METRICS_FILE), state.global_step, self.resuming)
+        if self.has_eval and self.writes_files:
             self.eval_metrics = open_metrics(os.path.join(self.out, EVAL_METRICS_FILE), state.global_step, self.resuming)
         self.first_step, self.began = state.global_step, time.perf_counter()
         self.mark_time, self.mark_tokens = self.began, state.num_input_tokens_seen
@@ -290,18 +293,20 @@ class ListenerBridge(TrainerCallback):
         if not logs or "loss" not in logs:
             return
         now = time.perf_counter()
-        tokens = state.num_input_tokens_seen - self.mark_tokens
+        seen = state.num_input_tokens_seen or int(logs.get("num_tokens", 0))
+        tokens = seen - self.mark_tokens
         seconds = max(now - self.mark_time, 1e-9)
         self.run_tokens, self.run_seconds = self.run_tokens + tokens, self.run_seconds + seconds
-        self.mark_time, self.mark_tokens = now, state.num_input_tokens_seen
+        self.mark_time, self.mark_tokens = now, seen
         done = state.global_step - self.first_step
         eta = (now - self.began) / done * (state.max_steps - state.global_step) if done else 0.0
         row = {"step": state.global_step, "epoch": float(state.epoch or 0.0), "loss": float(logs["loss"]),
                "learning_rate": float(logs.get("learning_rate", 0.0)), "tokens_per_second": tokens / seconds,
-               "grad_norm": _float_or_none(logs.get("grad_norm")), "tokens_seen": int(state.num_input_tokens_seen),
+               "grad_norm": _float_or_none(logs.get("grad_norm")), "tokens_seen": seen,
                "elapsed_seconds": now - self.began, "eta_seconds": eta}
-        # other numbers the trainer logged (e.g. DPO's rewards/margins) are kept under their own names
-        row.update({k: float(v) for k, v in logs.items() if k not in row and isinstance(v, (int, float))})
+        if "rewards/margins" in logs:  # dpo
+            row["reward_margin"] = float(logs["rewards/margins"])
+            row["reward_accuracy"] = float(logs.get("rewards/accuracies", 0.0))
         self.last_loss = row["loss"]
         write_line(self.metrics, row)
         if self.listener is not None:

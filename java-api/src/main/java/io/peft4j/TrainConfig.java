@@ -16,7 +16,8 @@ import java.util.regex.PatternSyntaxException;
  *
  * @param baseModel a local model directory (config, weights, tokenizer)
  * @param data a JSONL file with {@code {"text"}}, {@code {"prompt","completion"}} or
- *     {@code {"messages":[...]}} records; null when {@link #records} are given
+ *     {@code {"messages":[...]}} records ({@code {"prompt","chosen","rejected"}} for DPO); null when
+ *     {@link #records} are given
  * @param records in-memory records instead of a file: Java records or maps with the same fields
  *     (e.g. {@code record Example(String prompt, String completion)}); empty when {@code data} is given
  * @param outputDir where the adapter, {@code metrics.jsonl}, {@code train_config.json} and

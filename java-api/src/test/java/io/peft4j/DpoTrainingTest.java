@@ -12,55 +12,58 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** DPO of a LoRA adapter through TRL's DPOTrainer on the tiny model, in the embedded interpreter. */
+/** DPO through TRL's DPOTrainer from Java: the reward margin TRL logs rises and PEFT reads the adapter. */
 class DpoTrainingTest {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String[] NAMES = {"alice", "bob", "carol", "dave"};
-
-    /** Preferences with one clear pattern: a friendly greeting is chosen over a rude one. */
-    private static Path preferences(Path dir) throws IOException {
-        Random random = new Random(3);
+    @Test
+    void rewardMarginRises(@TempDir Path dir) throws IOException {
         List<String> lines = new ArrayList<>();
-        for (int i = 0; i < 32; i++) {
-            String name = NAMES[random.nextInt(NAMES.length)];
-            lines.add("{\"prompt\": \"Greet " + name + ":\", \"chosen\": \" hello " + name + ", the cat sat on the mat.\", "
-                    + "\"rejected\": \" " + name + " go away, the dog is loud.\"}");
+        String[] names = {"alice", "bob", "carol", "dave"};
+        for (int i = 0; i < 40; i++) {
+            String n = names[i % names.length];
+            lines.add("{\"prompt\": \"Greet " + n + ":\", \"chosen\": \" hello " + n + ", nice to see you.\", \"rejected\": \" go away " + n + ".\"}");
         }
-        return Files.write(dir.resolve("preferences.jsonl"), lines);
+        Path data = Files.write(dir.resolve("pref.jsonl"), lines);
+        TrainConfig config = TrainConfig.builder().baseModel(TinyFixtures.model()).data(data).outputDir(dir.resolve("out"))
+                .method(TrainMethod.DPO).maxSteps(10).batchSize(4).maxLength(64).learningRate(1e-2)
+                .targets(TrainConfig.Targets.allLinear()).build();
+        TrainResult result = Peft.train(config);
+        assertEquals(10, result.steps());
+
+        ObjectMapper json = new ObjectMapper();
+        List<Double> margins = new ArrayList<>();
+        for (String line : Files.readAllLines(result.metricsPath())) {
+            margins.add(json.readTree(line).get("reward_margin").asDouble());
+        }
+        assertEquals(10, margins.size());
+        double first = margins.subList(0, 3).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+        double last = margins.subList(7, 10).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+        assertTrue(last > first + 0.1, "reward margin did not rise: first three " + first + ", last three " + last);
+        JsonNode summary = json.readTree(TinyFixtures.python().callAs(String.class, "training_checks", "adapter_summary",
+                result.adapterDir().toString()));
+        assertEquals("LORA", summary.get("peft_type").asText());
     }
 
     @Test
-    void theRewardMarginRisesAndTheAdapterLoadsInPeft(@TempDir Path dir) throws IOException {
-        List<TrainStep> steps = new ArrayList<>();
-        TrainConfig config = TrainConfig.builder().baseModel(TinyFixtures.model()).data(preferences(dir))
-                .outputDir(dir.resolve("out")).method(TrainMethod.DPO).dpo(TrainMethod.LORA, 0.1).maxSteps(12)
-                .batchSize(4).maxLength(64).learningRate(1e-2).targets(TrainConfig.Targets.allLinear()).build();
-        TrainResult result = Peft.train(config, new TrainingListener() {
-            @Override public void onStep(TrainStep step) { steps.add(step); }
-        });
-
-        assertEquals(12, result.steps());
-        assertEquals(12, steps.size());
-        List<JsonNode> rows = new ArrayList<>();
-        for (String line : Files.readAllLines(result.metricsPath())) {
-            rows.add(JSON.readTree(line));
+    void qloraBaseTrainsOnAFourBitBase(@TempDir Path dir) throws IOException {
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            lines.add("{\"prompt\": \"Greet bob:\", \"chosen\": \" hello bob, nice to see you.\", \"rejected\": \" go away bob.\"}");
         }
-        assertEquals(12, rows.size());
-        double first = rows.getFirst().get("rewards/margins").asDouble();
-        double last = rows.getLast().get("rewards/margins").asDouble();
-        assertEquals(0.0, first, 1e-6, "at step 1 the adapter is zero, so the policy is the reference");
-        assertTrue(last > 1.0, "the margin (chosen minus rejected reward) rises: " + first + " -> " + last);
-        assertTrue(rows.getLast().get("rewards/accuracies").asDouble() > 0.9);
-        assertEquals(Math.log(2), steps.getFirst().loss(), 1e-4, "DPO's loss starts at log 2");
-        assertTrue(steps.getLast().loss() < 0.3, "the DPO loss falls: " + steps.getLast().loss());
-        String summary = TinyFixtures.python().callAs(String.class, "training_checks", "adapter_summary", result.adapterDir().toString());
-        assertEquals("LORA", JSON.readTree(summary).get("peft_type").asText());
-        assertTrue(JSON.readTree(summary).get("tensors").asInt() > 0);
+        Path data = Files.write(dir.resolve("pref.jsonl"), lines);
+        TrainConfig config = TrainConfig.builder().baseModel(TinyFixtures.model()).data(data).outputDir(dir.resolve("out"))
+                .method(TrainMethod.DPO).dpo(TrainMethod.QLORA, 0.1).maxSteps(4).batchSize(4).maxLength(64)
+                .learningRate(1e-2).targets(TrainConfig.Targets.allLinear()).build();
+        TrainResult result = Peft.train(config);
+        assertEquals(4, result.steps());
+        assertEquals("adamw_8bit", result.optimizer(), "QLoRA's default optimizer (unpaged on CPU)");
+        JsonNode written = new ObjectMapper().readTree(result.configPath().toFile());
+        assertEquals("qlora", written.get("config").get("dpo_base").asText());
+        List<String> rows = Files.readAllLines(result.metricsPath());
+        assertTrue(new ObjectMapper().readTree(rows.getLast()).get("reward_margin").asDouble() > 0, rows.getLast());
     }
 
     @Test

@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             InspectCommand.class,
             PlotCommand.class,
             SetupCommand.class,
+            TinyModelCommand.class,
             TrainCommand.class,
             ValidateCommand.class,
         })
