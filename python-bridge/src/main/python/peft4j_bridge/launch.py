@@ -1,7 +1,7 @@
 """The per-rank entry point of a distributed run: ``python -m torch.distributed.run ... -m
 peft4j_bridge.launch SPEC.json`` (or ``accelerate launch ... -m peft4j_bridge.launch SPEC.json``).
 
-Every rank runs the same ``train.train`` (or ``dpo.train``) the embedded interpreter runs; the JVM
+Every rank runs the same ``train.train`` the embedded interpreter runs (every method, DPO included); the JVM
 that launched the ranks is reached through files and one loopback socket named in ``SPEC.json``:
 
 - ``train``: the training configuration (the keys of ``train.DEFAULTS``).
@@ -53,7 +53,7 @@ def main(argv):
 
 
 def run(config, listener, control):
-    """The same dispatch the embedded interpreter uses: train.train handles every method."""
+    """What every rank runs: train.train, as in the embedded interpreter."""
     from . import train
     return train.train(config, listener, control)
 
