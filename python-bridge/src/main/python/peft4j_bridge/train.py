@@ -64,8 +64,10 @@ DEFAULTS = {
     "resume_from": None,         # a checkpoint directory
     "device": "auto",            # "auto" (CUDA when present) or "cpu"
     "dpo_beta": 0.1,             # dpo: strength of the pull towards the reference model
+    "dpo_base": "lora",          # dpo: the adapter trained (lora, qlora, dora or rslora)
 }
 
+DPO_BASES = ("lora", "qlora", "dora", "rslora")
 METRICS_FILE = "metrics.jsonl"
 EVAL_METRICS_FILE = "eval_metrics.jsonl"
 CONFIG_FILE = "train_config.json"
@@ -84,6 +86,8 @@ def resolve(config):
     if not resolved["data"] and not resolved["records"]:
         raise ValueError("training needs 'data' (a JSONL file) or 'records'")
     methods.check_method(resolved["method"])
+    if resolved["dpo_base"] not in DPO_BASES:
+        raise ValueError(f"dpo trains a {', '.join(DPO_BASES)} adapter; got dpo_base '{resolved['dpo_base']}'")
     if not os.path.isdir(resolved["base_model"]):
         raise ValueError(f"{resolved['base_model']}: base model directory not found")
     return resolved
@@ -110,20 +114,24 @@ def train(config, listener=None, control=None):
     total_steps = planned_steps(cfg, len(train_set))
 
     set_seed(int(cfg["seed"]))
-    model = methods.load_base(cfg, cuda)
+    # dpo trains the adapter dpo_base names (a 4-bit base for qlora)
+    adapter_cfg = {**cfg, "method": cfg["dpo_base"]} if cfg["method"] == "dpo" else cfg
+    model = methods.load_base(adapter_cfg, cuda)
     model.config.use_cache = False
-    peft_config = methods.peft_config(cfg, total_steps)
+    peft_config = methods.peft_config(adapter_cfg, total_steps)
     model = get_peft_model(model, peft_config)
-    requested, optimizer, note = methods.resolve_optimizer(cfg["optimizer"], cfg["method"], cuda)
+    requested, optimizer, note = methods.resolve_optimizer(cfg["optimizer"], adapter_cfg["method"], cuda)
 
-    write_json_atomically(os.path.join(out, CONFIG_FILE), {
-        "config": {k: v for k, v in cfg.items() if k != "records"},
-        "records": len(cfg["records"]) if cfg["records"] else None,
-        "train_examples": len(train_set), "eval_examples": len(eval_set), "planned_steps": total_steps,
-        "optimizer_requested": requested, "optimizer": optimizer, "device": "cuda" if cuda else "cpu",
-        "peft_config": json.loads(json.dumps(peft_config.to_dict(), default=_jsonable)),
-        "versions": versions(),
-    })
+    main_process = is_main_process()
+    if main_process:
+        write_json_atomically(os.path.join(out, CONFIG_FILE), {
+            "config": {k: v for k, v in cfg.items() if k != "records"},
+            "records": len(cfg["records"]) if cfg["records"] else None,
+            "train_examples": len(train_set), "eval_examples": len(eval_set), "planned_steps": total_steps,
+            "optimizer_requested": requested, "optimizer": optimizer, "device": "cuda" if cuda else "cpu",
+            "peft_config": json.loads(json.dumps(peft_config.to_dict(), default=_jsonable)),
+            "versions": versions(),
+        })
 
     arguments = dict(
         output_dir=os.path.join(out, CHECKPOINTS),
@@ -154,7 +162,7 @@ def train(config, listener=None, control=None):
     )
     bridge = ListenerBridge(listener, control, out, optimizer, "cuda" if cuda else "cpu",
                             len(train_set), cfg["method"] == "adalora", resuming=bool(cfg["resume_from"]),
-                            has_eval=bool(eval_set))
+                            has_eval=bool(eval_set), writes_files=main_process)
     trainer = make_trainer(cfg, model, tokenizer, train_set, eval_set, arguments, bridge)
     for noisy in (PrinterCallback, ProgressCallback):
         trainer.remove_callback(noisy)
@@ -167,7 +175,8 @@ def train(config, listener=None, control=None):
     if eval_set and not bridge.cancelled and bridge.last_eval_step != trainer.state.global_step:
         trainer.evaluate()
     duration = time.perf_counter() - started
-    save_adapter(model, out)
+    if main_process:
+        save_adapter(model, out)
     bridge.close()
 
     result = {
@@ -249,8 +258,9 @@ def planned_steps(cfg, n_examples):
 class ListenerBridge(TrainerCallback):
     """Forwards Trainer events to the duck-typed listener, writes metrics.jsonl and checks control."""
 
-    def __init__(self, listener, control, out, optimizer, device, train_examples, adalora, resuming, has_eval):
-        self.listener, self.control = listener, control
+    def __init__(self, listener, control, out, optimizer, device, train_examples, adalora, resuming, has_eval,
+                 writes_files=True):
+        self.listener, self.control, self.writes_files = listener, control, writes_files
         self.out, self.optimizer, self.device = out, optimizer, device
         self.train_examples, self.adalora, self.resuming = train_examples, adalora, resuming
         self.has_eval = has_eval
@@ -260,8 +270,9 @@ class ListenerBridge(TrainerCallback):
         self.run_tokens = self.run_seconds = 0.0
 
     def on_train_begin(self, args, state, control, **kwargs):
-        self.metrics = open_metrics(os.path.join(self.out, METRICS_FILE), state.global_step, self.resuming)
-        if self.has_eval:
+        if self.writes_files:
+            self.metrics = open_metrics(os.path.join(self.out, METRICS_FILE), state.global_step, self.resuming)
+        if self.has_eval and self.writes_files:
             self.eval_metrics = open_metrics(os.path.join(self.out, EVAL_METRICS_FILE), state.global_step, self.resuming)
         self.first_step, self.began = state.global_step, time.perf_counter()
         self.mark_time, self.mark_tokens = self.began, state.num_input_tokens_seen
@@ -342,8 +353,15 @@ def open_metrics(path, step, resuming):
 
 
 def write_line(f, row):
+    if f is None:  # a rank other than 0 of a distributed run: rank 0 writes the files
+        return
     f.write(json.dumps(row) + "\n")
     f.flush()
+
+
+def is_main_process():
+    """Whether this process writes the outputs: always, except on ranks other than 0 of a distributed run."""
+    return int(os.environ.get("RANK", "0")) == 0
 
 
 def save_adapter(model, out):

@@ -37,8 +37,9 @@ public final class Peft {
     /**
      * Starts training on a background thread; the handle cancels it or waits for its result. The
      * data files are validated in Java first: a malformed line fails here, with its file and line
-     * number, before any Python work starts. When training ends, {@code loss.png} is drawn beside
-     * {@code metrics.jsonl}.
+     * number, before any Python work starts. A {@linkplain TrainConfig#distributed() distributed}
+     * run goes to torchrun/accelerate subprocesses. When training ends, {@code loss.png} is drawn
+     * beside {@code metrics.jsonl}.
      *
      * @throws io.peft4j.data.DatasetFormatException for a malformed data file
      */
@@ -50,6 +51,9 @@ public final class Peft {
             Dataset.validate(config.evalData());
         }
         TrainMemoryCheck.warning(config).ifPresent(LoggerFactory.getLogger(Peft.class)::warn);
+        if (config.distributed() != null) {
+            return DistributedLauncher.start(config, listener);
+        }
         return PythonTraining.start(config, listener);
     }
 

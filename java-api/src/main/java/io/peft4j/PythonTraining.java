@@ -47,7 +47,7 @@ final class PythonTraining {
     }
 
     /** {@code loss.png} beside the metrics; a run without logged losses simply gets no plot. */
-    private static void drawLossCurve(Path metrics) {
+    static void drawLossCurve(Path metrics) {
         try {
             if (Files.isRegularFile(metrics) && Files.size(metrics) > 0) {
                 LossPlot.write(metrics, metrics.resolveSibling("loss.png"));
@@ -87,6 +87,8 @@ final class PythonTraining {
         m.put("save_steps", c.saveSteps());
         m.put("resume_from", c.resumeFrom() == null ? null : abs(c.resumeFrom()));
         m.put("device", c.device());
+        m.put("dpo_base", c.dpoBase().id());
+        m.put("dpo_beta", c.dpoBeta());
         try {
             return JSON.writeValueAsString(m);
         } catch (JsonProcessingException e) {

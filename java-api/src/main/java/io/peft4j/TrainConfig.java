@@ -48,17 +48,26 @@ import java.util.regex.PatternSyntaxException;
  * @param saveSteps checkpoint every this many steps; 0 checkpoints only on cancellation
  * @param resumeFrom a checkpoint directory ({@code outputDir/checkpoints/checkpoint-N}) to continue from, or null
  * @param device {@code auto} (CUDA when available) or {@code cpu}
+ * @param dpoBase for {@link TrainMethod#DPO}: the adapter trained, one of {@link #DPO_BASES}
+ * @param dpoBeta for {@link TrainMethod#DPO}: how strongly the policy is held near the reference, > 0
+ * @param distributed several processes or machines through torchrun/accelerate, or null for one
+ *     process in this JVM's embedded Python
  */
 public record TrainConfig(Path baseModel, Path data, List<?> records, Path outputDir, TrainMethod method,
                           int rank, double alpha, double dropout, Targets targets, int numVirtualTokens,
                           double learningRate, double epochs, int maxSteps, int batchSize,
                           int gradientAccumulation, int maxLength, long seed, String scheduler,
                           int warmupSteps, String optimizer, boolean completionOnlyLoss, Path evalData,
-                          double evalFraction, int evalSteps, int saveSteps, Path resumeFrom, String device) {
+                          double evalFraction, int evalSteps, int saveSteps, Path resumeFrom, String device,
+                          TrainMethod dpoBase, double dpoBeta, Distributed distributed) {
 
     /** Learning-rate schedules transformers offers. */
     public static final Set<String> SCHEDULERS = Set.of("linear", "cosine", "cosine_with_restarts", "polynomial",
             "constant", "constant_with_warmup", "inverse_sqrt", "cosine_with_min_lr", "warmup_stable_decay");
+
+    /** The adapters {@link TrainMethod#DPO} can train. */
+    public static final Set<TrainMethod> DPO_BASES = Set.of(TrainMethod.LORA, TrainMethod.QLORA, TrainMethod.DORA,
+            TrainMethod.RSLORA);
 
     /** Validates every setting. */
     public TrainConfig {
@@ -97,6 +106,8 @@ public record TrainConfig(Path baseModel, Path data, List<?> records, Path outpu
                 resumeFrom + ": not a training checkpoint (no trainer_state.json)");
         require("auto".equals(device) || "cpu".equals(device), "device must be auto or cpu, got " + device);
         require(optimizer == null || !optimizer.isBlank(), "optimizer name is blank");
+        require(DPO_BASES.contains(dpoBase), "dpo base must be lora, qlora, dora or rslora, got " + dpoBase);
+        require(dpoBeta > 0, "dpo beta must be > 0, got " + dpoBeta);
     }
 
     /** A builder with the defaults: LoRA, rank 8, alpha 16, dropout 0.05, lr 2e-4, one epoch, batch 4. */
@@ -215,6 +226,9 @@ public record TrainConfig(Path baseModel, Path data, List<?> records, Path outpu
         private int saveSteps;
         private Path resumeFrom;
         private String device = "auto";
+        private TrainMethod dpoBase = TrainMethod.LORA;
+        private double dpoBeta = 0.1;
+        private Distributed distributed;
 
         private Builder() {}
 
@@ -226,6 +240,7 @@ public record TrainConfig(Path baseModel, Path data, List<?> records, Path outpu
             scheduler = c.scheduler; warmupSteps = c.warmupSteps; optimizer = c.optimizer;
             completionOnlyLoss = c.completionOnlyLoss; evalData = c.evalData; evalFraction = c.evalFraction;
             evalSteps = c.evalSteps; saveSteps = c.saveSteps; resumeFrom = c.resumeFrom; device = c.device;
+            dpoBase = c.dpoBase; dpoBeta = c.dpoBeta; distributed = c.distributed;
         }
 
         /** The base model: a local directory with config, weights and tokenizer. */
@@ -318,6 +333,12 @@ public record TrainConfig(Path baseModel, Path data, List<?> records, Path outpu
         /** {@code auto} or {@code cpu}. */
         public Builder device(String device) { this.device = device; return this; }
 
+        /** For DPO: the adapter trained (LoRA by default) and beta (0.1 by default). */
+        public Builder dpo(TrainMethod base, double beta) { this.dpoBase = base; this.dpoBeta = beta; return this; }
+
+        /** Train with several processes or machines (null: one process, in this JVM). */
+        public Builder distributed(Distributed distributed) { this.distributed = distributed; return this; }
+
         /**
          * The validated configuration.
          *
@@ -327,7 +348,7 @@ public record TrainConfig(Path baseModel, Path data, List<?> records, Path outpu
             return new TrainConfig(baseModel, data, records, outputDir, method, rank, alpha, dropout, targets,
                     numVirtualTokens, learningRate, epochs, maxSteps, batchSize, gradientAccumulation, maxLength,
                     seed, scheduler, warmupSteps, optimizer, completionOnlyLoss, evalData, evalFraction,
-                    evalSteps, saveSteps, resumeFrom, device);
+                    evalSteps, saveSteps, resumeFrom, device, dpoBase, dpoBeta, distributed);
         }
     }
 }

@@ -21,9 +21,9 @@ public enum TrainMethod {
     /** Soft prompt: trained virtual-token embeddings prepended to every input. */
     PROMPT_TUNING("prompt_tuning"),
     /**
-     * Direct preference optimization (TRL's DPOTrainer) with a LoRA adapter, on
-     * {@code {"prompt","chosen","rejected"}} records; the reference model is the base with the
-     * adapter switched off.
+     * Direct preference optimization (TRL's DPOTrainer) with the adapter {@link TrainConfig#dpoBase()}
+     * names (LoRA by default, or QLoRA, DoRA, rsLoRA), on {@code {"prompt","chosen","rejected"}} records;
+     * the reference model is the base with the adapter switched off.
      */
     DPO("dpo");
 

@@ -1,10 +1,12 @@
 package io.peft4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.peft4j.bridge.PythonException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,5 +45,38 @@ class DpoTrainingTest {
         JsonNode summary = json.readTree(TinyFixtures.python().callAs(String.class, "training_checks", "adapter_summary",
                 result.adapterDir().toString()));
         assertEquals("LORA", summary.get("peft_type").asText());
+    }
+
+    @Test
+    void qloraBaseTrainsOnAFourBitBase(@TempDir Path dir) throws IOException {
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            lines.add("{\"prompt\": \"Greet bob:\", \"chosen\": \" hello bob, nice to see you.\", \"rejected\": \" go away bob.\"}");
+        }
+        Path data = Files.write(dir.resolve("pref.jsonl"), lines);
+        TrainConfig config = TrainConfig.builder().baseModel(TinyFixtures.model()).data(data).outputDir(dir.resolve("out"))
+                .method(TrainMethod.DPO).dpo(TrainMethod.QLORA, 0.1).maxSteps(4).batchSize(4).maxLength(64)
+                .learningRate(1e-2).targets(TrainConfig.Targets.allLinear()).build();
+        TrainResult result = Peft.train(config);
+        assertEquals(4, result.steps());
+        assertEquals("adamw_8bit", result.optimizer(), "QLoRA's default optimizer (unpaged on CPU)");
+        JsonNode written = new ObjectMapper().readTree(result.configPath().toFile());
+        assertEquals("qlora", written.get("config").get("dpo_base").asText());
+        List<String> rows = Files.readAllLines(result.metricsPath());
+        assertTrue(new ObjectMapper().readTree(rows.getLast()).get("reward_margin").asDouble() > 0, rows.getLast());
+    }
+
+    @Test
+    void nonPreferenceDataIsRejectedNamingTheRecord(@TempDir Path dir) {
+        TrainConfig config = TrainConfig.builder().baseModel(TinyFixtures.model()).data(TinyFixtures.text())
+                .outputDir(dir).method(TrainMethod.DPO).maxSteps(1).build();
+        PythonException e = assertThrows(PythonException.class, () -> Peft.train(config));
+        assertTrue(e.getMessage().contains("record 1: dpo needs \"prompt\", \"chosen\" and \"rejected\""), e.getMessage());
+    }
+
+    @Test
+    void dpoBaseMustBeALoraKind() {
+        assertThrows(TrainConfigException.class, () -> TrainConfig.builder().baseModel(TinyFixtures.model())
+                .data(TinyFixtures.text()).outputDir(Path.of("out")).method(TrainMethod.DPO).dpo(TrainMethod.IA3, 0.1).build());
     }
 }

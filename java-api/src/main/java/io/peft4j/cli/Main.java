@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
             SetupCommand.class,
             TinyModelCommand.class,
             TrainCommand.class,
+            ValidateCommand.class,
         })
 public final class Main {
 

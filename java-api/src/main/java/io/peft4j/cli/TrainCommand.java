@@ -1,5 +1,6 @@
 package io.peft4j.cli;
 
+import io.peft4j.Distributed;
 import io.peft4j.Peft;
 import io.peft4j.TrainConfig;
 import io.peft4j.TrainMethod;
@@ -116,6 +117,44 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "auto", description = "auto or cpu (default: ${DEFAULT-VALUE}).")
     String device;
 
+    @Option(names = "--dpo-base", defaultValue = "lora", paramLabel = "METHOD",
+            description = "With --method dpo: the adapter trained, lora, qlora, dora or rslora (default: ${DEFAULT-VALUE}).")
+    String dpoBase;
+
+    @Option(names = "--dpo-beta", defaultValue = "0.1", description = "With --method dpo: DPO's beta (default: ${DEFAULT-VALUE}).")
+    double dpoBeta;
+
+    @ArgGroup(exclusive = false, heading = "Distributed training (torchrun / accelerate launch):%n")
+    DistributedOptions distributed;
+
+    /** Several processes or machines; absent means one process in this JVM. */
+    static final class DistributedOptions {
+        @Option(names = "--nproc-per-node", required = true, paramLabel = "N", description = "Processes on this machine (one per GPU).")
+        int processesPerNode;
+
+        @Option(names = "--nnodes", defaultValue = "1", paramLabel = "M", description = "Machines taking part (default: ${DEFAULT-VALUE}).")
+        int nodes;
+
+        @Option(names = "--node-rank", defaultValue = "0", paramLabel = "K", description = "This machine's rank; node 0 writes the adapter (default: ${DEFAULT-VALUE}).")
+        int nodeRank;
+
+        @Option(names = "--master-addr", paramLabel = "HOST", description = "Address of node 0 (several nodes).")
+        String masterAddress;
+
+        @Option(names = "--master-port", defaultValue = "0", paramLabel = "PORT", description = "Rendezvous port on node 0 (several nodes).")
+        int masterPort;
+
+        @Option(names = "--backend", paramLabel = "gloo|nccl", description = "torch.distributed backend (default: nccl with CUDA, gloo otherwise).")
+        String backend;
+
+        @Option(names = "--accelerate-config", paramLabel = "YAML", description = "Launch with 'accelerate launch --config_file YAML' (DDP, FSDP, DeepSpeed).")
+        Path accelerateConfig;
+
+        Distributed toDistributed() {
+            return new Distributed(processesPerNode, nodes, nodeRank, masterAddress, masterPort, backend, accelerateConfig);
+        }
+    }
+
     @Override
     public Integer call() {
         TrainConfig config = TrainConfig.builder().baseModel(base).data(data).outputDir(out)
@@ -125,7 +164,8 @@ public final class TrainCommand implements Callable<Integer> {
                 .learningRate(learningRate).batchSize(batchSize).gradientAccumulation(gradAccum).maxLength(maxLength)
                 .seed(seed).scheduler(scheduler, warmup).optimizer(optimizer).completionOnlyLoss(!fullLoss)
                 .evalData(evalData).evalFraction(evalFraction).evalSteps(evalSteps).saveSteps(saveSteps)
-                .resumeFrom(resume).device(device).build();
+                .resumeFrom(resume).device(device).dpo(TrainMethod.parse(dpoBase), dpoBeta)
+                .distributed(distributed == null ? null : distributed.toDistributed()).build();
         var progress = new TrainProgress(System.out, System.console() != null);
         TrainingHandle handle = Peft.trainAsync(config, progress);
         Thread stopOnInterrupt = new Thread(() -> {
