@@ -14,6 +14,8 @@ import picocli.CommandLine.Command;
         subcommands = {
             CommandLine.HelpCommand.class,
             InspectCommand.class,
+            MergeCommand.class,
+            SoupCommand.class,
             PlotCommand.class,
             SetupCommand.class,
         })
