@@ -7,6 +7,7 @@ import io.peft4j.merge.MergeOptions;
 import io.peft4j.merge.MergeReport;
 import io.peft4j.merge.WeightedAdapter;
 import io.peft4j.safetensors.DType;
+import io.peft4j.safetensors.ShardedSafetensorsWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -82,21 +83,11 @@ final class MergeCommand implements Callable<Integer> {
         };
     }
 
-    /** Parses sizes like transformers' {@code max_shard_size}: {@code 5GB}, {@code 500MB}, {@code 2GiB}, {@code 1000}. */
-    static long parseSize(String text) {
-        String t = text.trim().toUpperCase(Locale.ROOT);
-        String[][] units = {{"KIB", "1024"}, {"MIB", "1048576"}, {"GIB", "1073741824"}, {"KB", "1000"},
-                {"MB", "1000000"}, {"GB", "1000000000"}, {"B", "1"}};
+    private static long parseSize(String text) {
         try {
-            for (String[] unit : units) {
-                if (t.endsWith(unit[0])) {
-                    double value = Double.parseDouble(t.substring(0, t.length() - unit[0].length()).trim());
-                    return (long) (value * Long.parseLong(unit[1]));
-                }
-            }
-            return Long.parseLong(t);
-        } catch (NumberFormatException e) {
-            throw new MergeException("--max-shard-size '" + text + "' is not a size like 5GB or 500MB");
+            return ShardedSafetensorsWriter.parseSize(text);
+        } catch (IllegalArgumentException e) {
+            throw new MergeException("--max-shard-size: " + e.getMessage());
         }
     }
 }
