@@ -13,11 +13,15 @@ import picocli.CommandLine.Command;
         description = "Parameter-efficient fine-tuning for the JVM.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            DataCommand.class,
+            GenerateCommand.class,
+            HubCommand.class,
             InspectCommand.class,
             MergeCommand.class,
             SoupCommand.class,
             PlotCommand.class,
             SetupCommand.class,
+            TrainCommand.class,
         })
 public final class Main {
 

@@ -1,0 +1,226 @@
+package io.peft4j.data;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.peft4j.Peft4jException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Counts the tokens of training examples with a model's own {@code tokenizer.json}, through DJL's
+ * {@link HuggingFaceTokenizer} (the Rust {@code tokenizers} library, fully offline: DJL is put in
+ * offline mode before it loads, so it never downloads a native build). Ids are those of
+ * transformers' {@code tokenizer(text)["input_ids"]} for the same files.
+ *
+ * <p>Counts follow peft4j's trainer ({@code peft4j_bridge/data.py}, {@code Encoder}):
+ * <ul>
+ *   <li>text: {@code tokenizer(text)} with special tokens, then the eos id;</li>
+ *   <li>prompt/completion: the prompt with special tokens, the completion without, then the eos id;</li>
+ *   <li>preference: the prompt as above, chosen and rejected each like a completion; the length is the
+ *       prompt plus the longer answer;</li>
+ *   <li>messages: an <b>estimate</b>. The trainer renders the tokenizer's chat template, a Jinja program
+ *       this class does not run; here each message counts its content without special tokens plus
+ *       {@value #MESSAGE_OVERHEAD_TOKENS} tokens (ChatML's {@code <|im_start|>}, role, newline,
+ *       {@code <|im_end|>}, newline). Templates with a default system prompt or longer headers render
+ *       more.</li>
+ * </ul>
+ * The eos token is read from {@code tokenizer_config.json} (else {@code special_tokens_map.json});
+ * without one nothing is appended. Truncation and padding configured in {@code tokenizer.json} are
+ * turned off, as transformers does when a tokenizer is called without {@code truncation=True}.
+ */
+public final class TokenCounter implements AutoCloseable {
+
+    /** Tokens counted per chat message on top of its content, see the class comment. */
+    public static final int MESSAGE_OVERHEAD_TOKENS = 5;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static {
+        if (System.getProperty("ai.djl.offline") == null) {
+            System.setProperty("ai.djl.offline", "true");
+        }
+    }
+
+    private final HuggingFaceTokenizer tokenizer;
+    private final String eos;
+    private final boolean chatTemplate;
+
+    private TokenCounter(HuggingFaceTokenizer tokenizer, String eos, boolean chatTemplate) {
+        this.tokenizer = tokenizer;
+        this.eos = eos;
+        this.chatTemplate = chatTemplate;
+    }
+
+    /**
+     * Loads the tokenizer of a model folder (holding {@code tokenizer.json}) or a {@code tokenizer.json}
+     * file directly.
+     *
+     * @throws Peft4jException if there is no {@code tokenizer.json} or it cannot be loaded
+     */
+    public static TokenCounter load(Path dirOrFile) {
+        Path dir = Files.isDirectory(dirOrFile) ? dirOrFile : dirOrFile.toAbsolutePath().getParent();
+        Path file = Files.isDirectory(dirOrFile) ? dirOrFile.resolve("tokenizer.json") : dirOrFile;
+        if (!Files.isRegularFile(file)) {
+            throw new Peft4jException(file + ": no such file (a tokenizer folder must hold tokenizer.json)");
+        }
+        try {
+            HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.builder()
+                    .optTokenizerPath(file)
+                    .optAddSpecialTokens(true)
+                    .optTruncation(false)
+                    .optPadding(false)
+                    .build();
+            return new TokenCounter(tokenizer, eosToken(dir), hasChatTemplate(dir));
+        } catch (IOException | RuntimeException e) {
+            throw new Peft4jException(file + ": cannot load tokenizer: " + firstLine(e), e);
+        }
+    }
+
+    /** The eos token appended to texts and completions, if the tokenizer has one. */
+    public Optional<String> eosToken() {
+        return Optional.ofNullable(eos);
+    }
+
+    /**
+     * Whether the tokenizer folder has a chat template ({@code chat_template.jinja} or a
+     * {@code chat_template} entry in {@code tokenizer_config.json}); the trainer needs one for
+     * {@link DatasetFormat#MESSAGES} data.
+     */
+    public boolean hasChatTemplate() {
+        return chatTemplate;
+    }
+
+    /** The ids of {@code text} with the tokenizer's special tokens, as {@code tokenizer(text)["input_ids"]}. */
+    public long[] encode(String text) {
+        return tokenizer.encode(text, true, false).getIds();
+    }
+
+    /** The ids of each text with special tokens, tokenized in parallel by the native library. */
+    public List<long[]> encodeBatch(List<String> texts) {
+        return ids(tokenizer.batchEncode(texts, true, false));
+    }
+
+    /** The token counts of one example; see the class comment for the rules. */
+    public TokenCount count(Example example) {
+        return count(List.of(example)).getFirst();
+    }
+
+    /** The token counts of many examples, tokenized in one native batch. */
+    public List<TokenCount> count(List<Example> examples) {
+        List<String> withSpecial = new ArrayList<>();
+        List<String> plain = new ArrayList<>();
+        for (Example example : examples) {
+            switch (example) {
+                case Example.Text t -> withSpecial.add(t.text());
+                case Example.PromptCompletion pc -> {
+                    withSpecial.add(pc.prompt());
+                    plain.add(pc.completion());
+                }
+                case Example.Preference p -> {
+                    withSpecial.add(p.prompt());
+                    plain.add(p.chosen());
+                    plain.add(p.rejected());
+                }
+                case Example.Messages m -> m.messages().forEach(message -> plain.add(message.content()));
+            }
+        }
+        int[] special = lengths(withSpecial, true);
+        int[] contents = lengths(plain, false);
+        int eosLength = eos == null ? 0 : 1;
+        int s = 0;
+        int c = 0;
+        List<TokenCount> counts = new ArrayList<>(examples.size());
+        for (Example example : examples) {
+            switch (example) {
+                case Example.Text t -> {
+                    int length = special[s++] + eosLength;
+                    counts.add(new TokenCount(0, length, length));
+                }
+                case Example.PromptCompletion pc -> {
+                    int prompt = special[s++];
+                    int completion = contents[c++] + eosLength;
+                    counts.add(new TokenCount(prompt, completion, prompt + completion));
+                }
+                case Example.Preference p -> {
+                    int prompt = special[s++];
+                    int chosen = contents[c++] + eosLength;
+                    int rejected = contents[c++] + eosLength;
+                    counts.add(new TokenCount(prompt, chosen + rejected, prompt + Math.max(chosen, rejected)));
+                }
+                case Example.Messages m -> {
+                    int prompt = 0;
+                    int completion = 0;
+                    for (Example.Message message : m.messages()) {
+                        int tokens = contents[c++] + MESSAGE_OVERHEAD_TOKENS;
+                        if (message.isAssistant()) {
+                            completion += tokens;
+                        } else {
+                            prompt += tokens;
+                        }
+                    }
+                    counts.add(new TokenCount(prompt, completion, prompt + completion));
+                }
+            }
+        }
+        return counts;
+    }
+
+    private int[] lengths(List<String> texts, boolean addSpecialTokens) {
+        if (texts.isEmpty()) {
+            return new int[0];
+        }
+        Encoding[] encodings = tokenizer.batchEncode(texts, addSpecialTokens, false);
+        int[] lengths = new int[encodings.length];
+        for (int i = 0; i < encodings.length; i++) {
+            lengths[i] = encodings[i].getIds().length;
+        }
+        return lengths;
+    }
+
+    private static List<long[]> ids(Encoding[] encodings) {
+        List<long[]> ids = new ArrayList<>(encodings.length);
+        for (Encoding encoding : encodings) {
+            ids.add(encoding.getIds());
+        }
+        return ids;
+    }
+
+    private static String eosToken(Path dir) throws IOException {
+        for (String name : List.of("tokenizer_config.json", "special_tokens_map.json")) {
+            Path file = dir.resolve(name);
+            if (Files.isRegularFile(file)) {
+                JsonNode eos = JSON.readTree(file.toFile()).path("eos_token");
+                if (eos.isTextual()) {
+                    return eos.textValue();
+                }
+                if (eos.path("content").isTextual()) {
+                    return eos.path("content").textValue();
+                }
+            }
+        }
+        return null;
+    }
+
+    private static boolean hasChatTemplate(Path dir) throws IOException {
+        Path config = dir.resolve("tokenizer_config.json");
+        return Files.isRegularFile(dir.resolve("chat_template.jinja"))
+                || Files.isRegularFile(config) && JSON.readTree(config.toFile()).hasNonNull("chat_template");
+    }
+
+    private static String firstLine(Exception e) {
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return message.lines().findFirst().orElse("");
+    }
+
+    /** Frees the native tokenizer. */
+    @Override
+    public void close() {
+        tokenizer.close();
+    }
+}

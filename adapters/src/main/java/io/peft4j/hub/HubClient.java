@@ -1,0 +1,346 @@
+package io.peft4j.hub;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+import okhttp3.HttpUrl;
+import okhttp3.OkHttpClient;
+
+/**
+ * The Hugging Face Hub from Java: search, model info, file listings, downloads into
+ * huggingface_hub's own cache (so Python and Java share it), and adapter uploads.
+ *
+ * <p>One immutable client, built once and reused (it holds a connection pool):
+ * <pre>{@code
+ * HubClient hub = HubClient.builder().build();          // HF_ENDPOINT, HF_TOKEN, HF_HUB_CACHE, HF_HUB_OFFLINE
+ * hub.search(SearchQuery.builder().adaptersOf("meta-llama/Llama-3.2-1B").limit(10).build())
+ *    .forEach(m -> System.out.println(m.id()));
+ * Path dir = hub.snapshot("org/adapter", "main", List.of());
+ * }</pre>
+ * The token goes only to the endpoint's own host, never elsewhere and never into logs; requests
+ * are retried on 408/429/5xx and connection faults; offline mode makes no request at all.
+ */
+public final class HubClient {
+
+    private final HubHttp http;
+    private final HubCache cache;
+    private final boolean offline;
+    private final String token;
+    private final FileDownloader downloader;
+
+    private HubClient(HubHttp http, HubCache cache, boolean offline, String token) {
+        this.http = http;
+        this.cache = cache;
+        this.offline = offline;
+        this.token = token;
+        this.downloader = new FileDownloader(http, cache);
+    }
+
+    /** A builder whose defaults come from the process environment. */
+    public static Builder builder() {
+        return new Builder(System.getenv());
+    }
+
+    /** The Hub address requests go to. */
+    public String endpoint() {
+        return http.endpoint.toString().replaceAll("/$", "");
+    }
+
+    /** The cache files are downloaded into. */
+    public HubCache cache() {
+        return cache;
+    }
+
+    /** Whether this client is offline (answers from the cache only, makes no request). */
+    public boolean isOffline() {
+        return offline;
+    }
+
+    /**
+     * Searches models; results arrive lazily, page by page, following the Hub's {@code Link} header.
+     * The stream holds no resources, so it needs no closing.
+     */
+    public Stream<ModelSummary> search(SearchQuery query) {
+        requireOnline("search the Hub");
+        HttpUrl.Builder url = http.endpoint.newBuilder().addPathSegment("api").addPathSegment("models");
+        if (query.text() != null && !query.text().isBlank()) {
+            url.addQueryParameter("search", query.text());
+        }
+        if (query.author() != null) {
+            url.addQueryParameter("author", query.author());
+        }
+        query.filters().forEach(f -> url.addQueryParameter("filter", f));
+        if (query.sort() != null) {
+            url.addQueryParameter("sort", query.sort().apiName());
+        }
+        if (query.limit() > 0) {
+            url.addQueryParameter("limit", Integer.toString(query.limit()));
+        }
+        url.addQueryParameter("full", "true");
+        Stream<ModelSummary> all = paged(url.build(), null, HubJson::summary);
+        return query.limit() > 0 ? all.limit(query.limit()) : all;
+    }
+
+    /** Information on {@code repo} at {@code revision} (branch, tag or commit), with file sizes. */
+    public ModelInfo modelInfo(String repo, String revision) {
+        RepoId id = RepoId.of(repo);
+        requireOnline("read the info of " + id);
+        HttpUrl.Builder url = http.modelApi(id);
+        if (revision != null) {
+            url.addPathSegment("revision").addPathSegment(RepoPaths.checkRevision(id, revision));
+        }
+        url.addQueryParameter("blobs", "true");
+        return HubJson.info(http.getJson(url.build(), id, revision).body());
+    }
+
+    /** Every file of {@code repo} at {@code revision}, recursively, with sizes and LFS sha256. */
+    public List<RepoFile> listFiles(String repo, String revision) {
+        RepoId id = RepoId.of(repo);
+        requireOnline("list the files of " + id);
+        HttpUrl url = http.modelApi(id).addPathSegment("tree").addPathSegment(RepoPaths.checkRevision(id, revision))
+                .addQueryParameter("recursive", "true").addQueryParameter("expand", "false").build();
+        return paged(url, id, revision, HubJson::treeFile).filter(f -> f != null).toList();
+    }
+
+    /** Downloads one file (or finds it in the cache) and returns its path in the snapshot folder. */
+    public Path download(String repo, String path, String revision) {
+        return download(repo, path, revision, DownloadListener.NONE);
+    }
+
+    /** {@link #download(String, String, String)} reporting progress to {@code listener}. */
+    public Path download(String repo, String path, String revision, DownloadListener listener) {
+        RepoId id = RepoId.of(repo);
+        RepoPaths.checkFile(id, path);
+        RepoPaths.checkRevision(id, revision);
+        if (offline) {
+            return cache.cachedFile(id, revision, path).orElseThrow(() -> new NotInCacheException(
+                    "offline (HF_HUB_OFFLINE) and " + path + " of " + id + " at " + revision + " is not in the cache " + cache.root()));
+        }
+        return downloader.download(id, path, revision, listener);
+    }
+
+    /**
+     * Downloads the files of {@code repo} at {@code revision} that match any of {@code includeGlobs}
+     * (all files when empty; {@code *} also matches {@code /}, as in huggingface_hub) and returns
+     * the snapshot folder. Offline, returns the cached snapshot folder of the revision.
+     */
+    public Path snapshot(String repo, String revision, List<String> includeGlobs) {
+        return snapshot(repo, revision, includeGlobs, DownloadListener.NONE);
+    }
+
+    /** {@link #snapshot(String, String, List)} reporting progress to {@code listener}. */
+    public Path snapshot(String repo, String revision, List<String> includeGlobs, DownloadListener listener) {
+        RepoId id = RepoId.of(repo);
+        RepoPaths.checkRevision(id, revision);
+        if (offline) {
+            return cache.cachedSnapshot(id, revision).orElseThrow(() -> new NotInCacheException(
+                    "offline (HF_HUB_OFFLINE) and no snapshot of " + id + " at " + revision + " is in the cache " + cache.root()));
+        }
+        ModelInfo info;
+        try {
+            info = modelInfo(repo, revision);
+        } catch (HubHttpException e) {
+            return cache.cachedSnapshot(id, revision).orElseThrow(() -> e);
+        }
+        GlobFilter filter = new GlobFilter(includeGlobs);
+        for (RepoFile file : info.files()) {
+            if (filter.matches(file.path())) {
+                downloader.download(id, file.path(), info.sha(), listener);
+            }
+        }
+        cache.writeRef(id, revision, info.sha());
+        Path dir = cache.snapshotDir(id, info.sha());
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + dir, e);
+        }
+        return dir;
+    }
+
+    /**
+     * Where a model or adapter named by the user lives: an existing local directory is used as is;
+     * otherwise the name is a Hub id, optionally {@code owner/name@revision}, and its snapshot is
+     * downloaded (or found in the cache). Training and merge commands accept Hub ids through this.
+     */
+    public Path resolveModel(String idOrPath) {
+        Path local = Path.of(idOrPath);
+        if (Files.isDirectory(local)) {
+            return local;
+        }
+        int at = idOrPath.lastIndexOf('@');
+        String repo = at < 0 ? idOrPath : idOrPath.substring(0, at);
+        String revision = at < 0 ? "main" : idOrPath.substring(at + 1);
+        if (!looksLikeRepoId(repo)) {
+            throw new HubException("no directory " + idOrPath + " and it is not a Hub repository id either");
+        }
+        return snapshot(repo, revision, List.of());
+    }
+
+    /** Pushes an adapter directory to {@code repo} on the {@code main} branch, creating the repository if needed. */
+    public CommitInfo upload(Path adapterDir, String repo) {
+        return upload(adapterDir, repo, UploadOptions.DEFAULT);
+    }
+
+    /** Pushes every file of {@code dir} to {@code repo} in one commit, as {@code push_to_hub}/{@code upload_folder} do. */
+    public CommitInfo upload(Path dir, String repo, UploadOptions options) {
+        RepoId id = RepoId.of(repo);
+        requireOnline("upload to " + id);
+        if (token == null) {
+            throw new HubException("uploading to " + id + " needs a token with write access: set HF_TOKEN");
+        }
+        return new Uploader(http).upload(dir, id, options);
+    }
+
+    private static boolean looksLikeRepoId(String s) {
+        try {
+            RepoId.of(s);
+            return true;
+        } catch (HubException e) {
+            return false;
+        }
+    }
+
+    private void requireOnline(String what) {
+        if (offline) {
+            throw new NotInCacheException("offline (HF_HUB_OFFLINE is set): cannot " + what);
+        }
+    }
+
+    private <T> Stream<T> paged(HttpUrl first, RepoId repo, Function<JsonNode, T> parse) {
+        return paged(first, repo, null, parse);
+    }
+
+    private <T> Stream<T> paged(HttpUrl first, RepoId repo, String revision, Function<JsonNode, T> parse) {
+        Iterator<T> pages = new Iterator<>() {
+            private HttpUrl next = first;
+            private Iterator<JsonNode> current = Collections.emptyIterator();
+
+            @Override
+            public boolean hasNext() {
+                while (!current.hasNext() && next != null) {
+                    HubHttp.Page page = http.getJson(next, repo, revision);
+                    if (!page.body().isArray()) {
+                        throw new HubHttpException("expected a JSON array from " + next.newBuilder().query(null).build(), 0, null);
+                    }
+                    List<JsonNode> items = new ArrayList<>();
+                    page.body().forEach(items::add);
+                    current = items.iterator();
+                    next = page.next();
+                }
+                return current.hasNext();
+            }
+
+            @Override
+            public T next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                return parse.apply(current.next());
+            }
+        };
+        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(pages, Spliterator.ORDERED), false);
+    }
+
+    /** Builds a {@link HubClient}; anything not set comes from the environment variables huggingface_hub reads. */
+    public static final class Builder {
+        private Map<String, String> env;
+        private String endpoint;
+        private String token;
+        private boolean tokenSet;
+        private Path cacheDir;
+        private Boolean offline;
+        private Duration connectTimeout = Duration.ofSeconds(10);
+        private Duration readTimeout = Duration.ofSeconds(30);
+        private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
+
+        private Builder(Map<String, String> env) {
+            this.env = env;
+        }
+
+        /** Reads defaults from {@code env} instead of the process environment (for tests and embedding). */
+        public Builder environment(Map<String, String> env) {
+            this.env = Map.copyOf(env);
+            return this;
+        }
+
+        /** The Hub address, e.g. {@code https://huggingface.co} (default: {@code HF_ENDPOINT}). */
+        public Builder endpoint(String endpoint) {
+            this.endpoint = endpoint;
+            return this;
+        }
+
+        /** The access token, or null for none (default: {@code HF_TOKEN}, else the saved token file). */
+        public Builder token(String token) {
+            this.token = token;
+            this.tokenSet = true;
+            return this;
+        }
+
+        /** The cache directory (default: {@code HF_HUB_CACHE}, else {@code $HF_HOME/hub}). */
+        public Builder cacheDir(Path cacheDir) {
+            this.cacheDir = cacheDir;
+            return this;
+        }
+
+        /** Offline mode: no request at all, answers from the cache (default: {@code HF_HUB_OFFLINE}). */
+        public Builder offline(boolean offline) {
+            this.offline = offline;
+            return this;
+        }
+
+        /** Time allowed to open a connection (default 10 s). */
+        public Builder connectTimeout(Duration timeout) {
+            this.connectTimeout = timeout;
+            return this;
+        }
+
+        /** Time allowed between two reads of a response (default 30 s). */
+        public Builder readTimeout(Duration timeout) {
+            this.readTimeout = timeout;
+            return this;
+        }
+
+        /** How failed requests are retried (default {@link RetryPolicy#DEFAULT}). */
+        public Builder retryPolicy(RetryPolicy policy) {
+            this.retryPolicy = policy;
+            return this;
+        }
+
+        /** The client. */
+        public HubClient build() {
+            HubSettings settings = new HubSettings(env);
+            String address = endpoint != null ? endpoint : settings.endpoint();
+            HttpUrl base = HttpUrl.parse(address);
+            if (base == null) {
+                throw new HubException("not a usable Hub address: '" + address + "' (check HF_ENDPOINT)");
+            }
+            String secret = tokenSet ? token : settings.token();
+            OkHttpClient.Builder ok = new OkHttpClient.Builder()
+                    .connectTimeout(connectTimeout)
+                    .readTimeout(readTimeout)
+                    .retryOnConnectionFailure(true)
+                    .addInterceptor(new RetryInterceptor(retryPolicy));
+            if (secret != null) {
+                ok.addNetworkInterceptor(new AuthInterceptor(base, secret));
+            }
+            HubHttp http = new HubHttp(base, ok.build(), retryPolicy);
+            HubCache cache = new HubCache(cacheDir != null ? cacheDir : settings.cacheDir());
+            return new HubClient(http, cache, offline != null ? offline : settings.offline(), secret);
+        }
+    }
+}

@@ -1,0 +1,11 @@
+package io.peft4j;
+
+/**
+ * Training has begun.
+ *
+ * @param maxSteps the optimizer steps planned
+ * @param trainExamples training examples after tokenization (and after any eval split)
+ * @param optimizer the optimizer that runs
+ * @param device {@code cpu} or {@code cuda}
+ */
+public record TrainStart(long maxSteps, long trainExamples, String optimizer, String device) {}

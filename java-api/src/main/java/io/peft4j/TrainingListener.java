@@ -1,0 +1,31 @@
+package io.peft4j;
+
+import java.nio.file.Path;
+
+/**
+ * Receives training events as they happen. Every method has an empty default, so implement only
+ * what you need. Methods are called on the Python interpreter thread while training waits: keep them
+ * short. An exception thrown here aborts the training run.
+ */
+public interface TrainingListener {
+
+    /** Training has begun. */
+    default void onStart(TrainStart start) {}
+
+    /** An optimizer step was logged. */
+    default void onStep(TrainStep step) {}
+
+    /** An evaluation finished. */
+    default void onEvaluation(Evaluation evaluation) {}
+
+    /** A checkpoint directory was written (loadable with {@code PeftModel.from_pretrained}, resumable). */
+    default void onCheckpoint(Path checkpoint) {}
+
+    /** Training has ended and the adapter is in place. */
+    default void onEnd(TrainResult result) {}
+
+    /** A listener that ignores every event. */
+    static TrainingListener none() {
+        return new TrainingListener() {};
+    }
+}
