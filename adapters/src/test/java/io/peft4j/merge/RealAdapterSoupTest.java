@@ -53,8 +53,8 @@ class RealAdapterSoupTest {
                 for (int j = 0; j < da.length; j++) {
                     expected[j] = (float) (w1 * da[j] + w2 * db[j]);
                 }
-                assertTrue(LowRankSvdTest.relativeError(product(c.module(m.moduleName()).orElseThrow()), expected) < 1e-5, m.moduleName());
-                assertTrue(LowRankSvdTest.relativeError(product(s.module(m.moduleName()).orElseThrow()), expected) < 1e-4, m.moduleName());
+                assertTrue(RelativeError.frobenius(product(c.module(m.moduleName()).orElseThrow()), expected) < 1e-5, m.moduleName());
+                assertTrue(RelativeError.frobenius(product(s.module(m.moduleName()).orElseThrow()), expected) < 1e-4, m.moduleName());
             }
         }
     }

@@ -56,15 +56,4 @@ final class PeftReference {
         return Safetensors.open(dir);
     }
 
-    /** The relative Frobenius error of {@code actual} against {@code expected}. */
-    static double relativeError(float[] actual, float[] expected) {
-        double num = 0;
-        double den = 0;
-        for (int i = 0; i < actual.length; i++) {
-            double d = actual[i] - expected[i];
-            num += d * d;
-            den += (double) expected[i] * expected[i];
-        }
-        return Math.sqrt(num / den);
-    }
 }

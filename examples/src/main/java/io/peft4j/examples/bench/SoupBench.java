@@ -2,6 +2,7 @@ package io.peft4j.examples.bench;
 
 import io.peft4j.Peft;
 import io.peft4j.merge.LoraProduct;
+import io.peft4j.merge.RelativeError;
 import io.peft4j.merge.SoupMethod;
 import io.peft4j.merge.SoupOptions;
 import io.peft4j.peft.LoraAdapter;
@@ -60,13 +61,7 @@ public final class SoupBench {
             for (LoraModule expected : b.modules()) {
                 float[] e = product(expected);
                 float[] x = product(a.module(expected.moduleName()).orElseThrow());
-                double num = 0;
-                double den = 0;
-                for (int j = 0; j < e.length; j++) {
-                    num += (double) (x[j] - e[j]) * (x[j] - e[j]);
-                    den += (double) e[j] * e[j];
-                }
-                worst = Math.max(worst, Math.sqrt(num / den));
+                worst = Math.max(worst, RelativeError.frobenius(x, e));
             }
         }
         return worst;
