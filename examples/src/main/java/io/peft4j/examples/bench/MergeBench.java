@@ -65,8 +65,8 @@ public final class MergeBench {
         System.out.printf(Locale.ROOT, "speed-up over PEFT: %.2fx   memory: %.2fx of PEFT's peak RSS (%.2fx anon)   time vs plain copy: %.2fx%n",
                 peft.seconds() / java.seconds(), java.peakRssMb() / peft.peakRssMb(), java.peakAnonMb() / peft.peakAnonMb(),
                 java.seconds() / copySeconds);
-        System.out.printf(Locale.ROOT, "bit-identical to PEFT: %.6f of %d values%n", identicalFraction(javaOut, peftOut)[0],
-                (long) identicalFraction(javaOut, peftOut)[1]);
+        double[] identical = identicalFraction(javaOut, peftOut);
+        System.out.printf(Locale.ROOT, "bit-identical to PEFT: %.6f of %d values%n", identical[0], (long) identical[1]);
     }
 
     private static double[] identicalFraction(Path ours, Path theirs) {
