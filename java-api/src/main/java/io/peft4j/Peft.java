@@ -1,10 +1,16 @@
 package io.peft4j;
 
+import io.peft4j.data.Dataset;
 import io.peft4j.estimate.Estimate;
 import io.peft4j.estimate.Gpu;
 import io.peft4j.estimate.ModelSource;
 import io.peft4j.estimate.TrainingPlan;
-import io.peft4j.data.Dataset;
+import io.peft4j.merge.BaseMerger;
+import io.peft4j.merge.LoraSoup;
+import io.peft4j.merge.MergeOptions;
+import io.peft4j.merge.MergeReport;
+import io.peft4j.merge.SoupOptions;
+import io.peft4j.merge.SoupReport;
 import java.nio.file.Path;
 import java.util.List;
 import org.slf4j.LoggerFactory;
@@ -18,6 +24,24 @@ import org.slf4j.LoggerFactory;
 public final class Peft {
 
     private Peft() {}
+
+    /**
+     * Merges adapters into a base model's weights in pure Java, streaming tensor by tensor,
+     * bit-identical to PEFT's {@code merge_and_unload}. Example:
+     * {@code Peft.merge(MergeOptions.builder(base, out).adapter(adapterDir).build())}.
+     */
+    public static MergeReport merge(MergeOptions options) {
+        return BaseMerger.merge(options);
+    }
+
+    /**
+     * Combines adapters into a new PEFT adapter (PEFT's {@code add_weighted_adapter} methods or
+     * ZipLoRA). Example:
+     * {@code Peft.soup(SoupOptions.builder(SoupMethod.SVD, out).adapter(a, 0.5).adapter(b, 0.5).build())}.
+     */
+    public static SoupReport soup(SoupOptions options) {
+        return LoraSoup.soup(options);
+    }
 
     /**
      * Trains an adapter and waits for it.

@@ -4,6 +4,7 @@ import io.peft4j.peft.LayerKind;
 import io.peft4j.peft.LoraAdapter;
 import io.peft4j.peft.LoraModule;
 import io.peft4j.safetensors.DType;
+import io.peft4j.safetensors.ShardedSafetensorsWriter;
 import io.peft4j.safetensors.Tensor;
 import io.peft4j.safetensors.TensorInfo;
 import io.peft4j.safetensors.TensorSpec;
@@ -131,27 +132,26 @@ public final class BaseMerger {
         List<TensorSpec> specs = infos.stream()
                 .map(i -> new TensorSpec(i.name(), outputDtype(i.dtype(), options), i.shape()))
                 .toList();
-        try (OutputDirectory out = OutputDirectory.create(options.out())) {
-            ShardedOutput shards = ShardedOutput.plan(specs, options.maxShardSize());
-            Map<String, TensorInfo> byName = new LinkedHashMap<>();
-            infos.forEach(i -> byName.put(i.name(), i));
-            int[] done = {0};
-            shards.write(out.path(), (name, writer) -> {
-                TensorInfo info = byName.get(name);
-                DType target = outputDtype(info.dtype(), options);
-                if (!plan.changes(name) && target == info.dtype()) {
+        try (OutputDirectory out = OutputDirectory.create(options.out());
+             ShardedSafetensorsWriter writer = ShardedSafetensorsWriter.create(out.path(), specs, options.maxShardSize())) {
+            int done = 0;
+            for (TensorInfo info : infos) {
+                String name = info.name();
+                if (!plan.changes(name) && outputDtype(info.dtype(), options) == info.dtype()) {
                     writer.write(name, base.tensor(name).data());
                 } else {
                     writer.write(name, mergedValues(base, plan, info));
                 }
-                options.listener().tensorWritten(name, ++done[0], infos.size());
-            });
+                options.listener().tensorWritten(name, ++done, infos.size());
+            }
+            writer.commit();
             for (Path file : base.otherFiles()) {
                 out.copy(file);
             }
             out.commit();
             int changed = (int) infos.stream().filter(i -> plan.changes(i.name())).count();
-            return new MergeReport(options.out(), infos.size(), changed, shards.count(), shards.totalSize(), plan.warnings());
+            long bytes = specs.stream().mapToLong(TensorSpec::byteSize).sum();
+            return new MergeReport(options.out(), infos.size(), changed, writer.shards().size(), bytes, plan.warnings());
         }
     }
 

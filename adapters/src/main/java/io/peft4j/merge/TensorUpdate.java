@@ -41,10 +41,12 @@ record TensorUpdate(LoraModule module, double weight, boolean bias, String adapt
             applyDora(current, base, delta, module.magnitude().get(), dtype);
         } else {
             boolean roundDeltaFirst = module.kind() == LayerKind.EMBEDDING;
-            for (int j = 0; j < current.length; j++) {
-                float d = roundDeltaFirst ? round(delta[j], dtype) : delta[j];
-                current[j] = round(current[j] + d, dtype);
-            }
+            inChunks(current.length, (from, to) -> {
+                for (int j = from; j < to; j++) {
+                    float d = roundDeltaFirst ? round(delta[j], dtype) : delta[j];
+                    current[j] = round(current[j] + d, dtype);
+                }
+            });
         }
     }
 
@@ -93,6 +95,14 @@ record TensorUpdate(LoraModule module, double weight, boolean bias, String adapt
     /** Whether {@code shape} fits this update. */
     boolean fits(long[] shape) {
         return Arrays.equals(expectedShape(), shape);
+    }
+
+    private static final int CHUNK = 1 << 16;
+
+    /** Runs {@code body} over {@code [0, length)} in chunks, in parallel when there are several. */
+    static void inChunks(int length, java.util.function.BiConsumer<Integer, Integer> body) {
+        int chunks = (length + CHUNK - 1) / CHUNK;
+        LoraProduct.rows(chunks, length).forEach(c -> body.accept(c * CHUNK, Math.min(length, (c + 1) * CHUNK)));
     }
 
     /** {@code value} rounded to {@code dtype} (to nearest even, as torch), returned as float32. */

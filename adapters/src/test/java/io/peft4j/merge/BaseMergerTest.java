@@ -117,6 +117,31 @@ class BaseMergerTest {
         assertEquals("mine", Files.readString(out.resolve("keep.txt")));
     }
 
+    /** Streaming: a 40 MB bf16 model merges in a forked JVM whose whole heap is 16 MB. */
+    @Test
+    void mergesAModelLargerThanTheHeap() throws Exception {
+        Path base = Files.createDirectories(temp.resolve("big"));
+        java.util.Random rnd = new java.util.Random(7);
+        List<TinyCheckpoints.Entry> entries = new java.util.ArrayList<>();
+        List<String> modules = new java.util.ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            entries.add(TinyCheckpoints.random("model.layers." + i + ".proj.weight", DType.BF16, rnd, 512, 1024));
+            modules.add("model.layers." + i + ".proj");
+        }
+        TinyCheckpoints.writeSafetensors(base.resolve("model.safetensors"), entries);
+        entries.clear();
+        Files.writeString(base.resolve("config.json"), CONFIG);
+        Path adapter = TinyCheckpoints.adapter(temp.resolve("big-adapter"), 4, 1024, 512, modules, 5, Map.of());
+        Path out = temp.resolve("big-merged");
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process p = new ProcessBuilder(java, "-Xmx16m", "-cp", System.getProperty("java.class.path"),
+                HeapLimitedMerge.class.getName(), base.toString(), adapter.toString(), out.toString())
+                .redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), output);
+        assertTrue(Files.size(out.resolve("model.safetensors")) > 40_000_000L);
+    }
+
     @Test
     void parsesWeightedAdapterSpecs() {
         assertEquals(new WeightedAdapter(Path.of("a/b"), 0.5), WeightedAdapter.parse("a/b:0.5"));

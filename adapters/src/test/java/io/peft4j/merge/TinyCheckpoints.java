@@ -80,6 +80,9 @@ final class TinyCheckpoints {
         for (String m : modules) {
             entries.add(random("base_model.model." + m + ".lora_A.weight", DType.F32, rnd, r, in));
             entries.add(random("base_model.model." + m + ".lora_B.weight", DType.F32, rnd, out, r));
+            if (Boolean.TRUE.equals(extraConfig.get("use_dora"))) {
+                entries.add(random("base_model.model." + m + ".lora_magnitude_vector", DType.F32, rnd, out));
+            }
         }
         writeSafetensors(dir.resolve("adapter_model.safetensors"), entries);
         AdapterConfig config = AdapterConfig.lora(r, 2.0 * r, List.of("proj"));

@@ -19,6 +19,8 @@ import picocli.CommandLine.Command;
             GenerateCommand.class,
             HubCommand.class,
             InspectCommand.class,
+            MergeCommand.class,
+            SoupCommand.class,
             PlotCommand.class,
             SetupCommand.class,
             TinyModelCommand.class,

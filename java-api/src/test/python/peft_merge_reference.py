@@ -8,11 +8,12 @@ what PEFT itself produces from them:
 * merges: ``PeftModel.from_pretrained`` (default loading) + ``merge_and_unload`` + ``save_pretrained``;
 * soups: ``add_weighted_adapter`` + ``save_pretrained`` of the new adapter.
 
-Each command writes a ``manifest.json`` in its output directory listing the cases, so the Java tests
-run peft4j on the same inputs and compare tensor by tensor. Nothing here is committed as output:
-the tests run this script into a temporary directory.
+``build_merges`` and ``build_soups`` write a ``manifest.json`` in their output directory listing the
+cases, so the Java tests (``java-api/src/test/java/io/peft4j/merge``, calling these functions through
+the bridge in the same JVM) run peft4j on the same inputs and compare tensor by tensor. Nothing made
+here is committed: the tests write into temporary directories.
 
-Usage: python peft_merge_reference.py merges OUT | soups OUT | merge-adapter BASE ADAPTER OUT
+Also runnable by hand: python peft_merge_reference.py merges OUT | soups OUT | merge-adapter BASE ADAPTER OUT
 """
 
 import json
