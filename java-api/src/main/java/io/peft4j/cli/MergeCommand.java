@@ -27,11 +27,12 @@ import picocli.CommandLine.Spec;
         description = "Merge LoRA adapters into a base model's weights (pure Java, identical to PEFT's merge_and_unload).")
 final class MergeCommand implements Callable<Integer> {
 
-    @Option(names = "--base", required = true, paramLabel = "DIR", description = "Base model directory (safetensors, sharded or not).")
-    Path base;
+    @Option(names = "--base", required = true, paramLabel = "DIR|HUB_ID",
+            description = "Base model: a directory (safetensors, sharded or not) or a Hub id (owner/name[@revision]).")
+    String base;
 
     @Option(names = "--adapter", required = true, paramLabel = "DIR[:WEIGHT]",
-            description = "Adapter directory, optionally with a weight multiplying its update (repeatable; applied in order).")
+            description = "Adapter directory or Hub id, optionally with a weight multiplying its update (repeatable; applied in order).")
     List<String> adapters;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory to create for the merged model.")
@@ -49,8 +50,8 @@ final class MergeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        MergeOptions.Builder options = MergeOptions.builder(base, out)
-                .adapters(adapters.stream().map(WeightedAdapter::parse).toList())
+        MergeOptions.Builder options = MergeOptions.builder(HubIds.resolve(base), out)
+                .adapters(adapters.stream().map(WeightedAdapter::parse).map(HubIds::resolve).toList())
                 .maxShardSize(parseSize(maxShardSize));
         if (dtype != null) {
             options.dtype(parseDtype(dtype));

@@ -29,7 +29,7 @@ final class SoupCommand implements Callable<Integer> {
                     + " magnitude_prune, magnitude_prune_svd or ziplora.")
     String method;
 
-    @Option(names = "--adapter", required = true, paramLabel = "DIR[:WEIGHT]", description = "Input adapter with its weight (repeatable).")
+    @Option(names = "--adapter", required = true, paramLabel = "DIR[:WEIGHT]", description = "Input adapter (a directory or Hub id) with its weight (repeatable).")
     List<String> adapters;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Adapter directory to create.")
@@ -64,7 +64,7 @@ final class SoupCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         SoupOptions.Builder options = SoupOptions.builder(SoupMethod.parse(method), out)
-                .adapters(adapters.stream().map(WeightedAdapter::parse).toList())
+                .adapters(adapters.stream().map(WeightedAdapter::parse).map(HubIds::resolve).toList())
                 .majoritySign(MajoritySign.parse(majoritySign))
                 .seed(seed)
                 .lambda(lambda)
