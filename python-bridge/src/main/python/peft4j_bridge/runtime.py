@@ -18,7 +18,7 @@ import traceback
 
 _PACKAGE = __name__.rpartition(".")[0]
 _errors = []
-_resolved = {}
+_modules = {}
 
 
 def initialize(python_executable, program="peft4j"):
@@ -50,7 +50,7 @@ def call(_module, _function, *args, **kwargs):
     name (``"json"``).
     """
     try:
-        target = getattr(importlib.import_module(_resolve(_module)), _function)
+        target = getattr(_import(_module), _function)
         return target(*args, **kwargs)
     except BaseException as error:
         # the traceback starts at the called function: this wrapper's own frame is left out
@@ -90,14 +90,14 @@ def describe():
     return info
 
 
-def _resolve(module):
-    name = _resolved.get(module)
-    if name is None:
+def _import(module):
+    found = _modules.get(module)
+    if found is None:
         top = module.partition(".")[0]
         local = importlib.util.find_spec(_PACKAGE + "." + top) is not None
-        name = _PACKAGE + "." + module if local else module
-        _resolved[module] = name
-    return name
+        found = importlib.import_module(_PACKAGE + "." + module if local else module)
+        _modules[module] = found
+    return found
 
 
 def _type_name(error):

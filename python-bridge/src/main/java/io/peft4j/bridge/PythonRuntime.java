@@ -32,6 +32,11 @@ import org.slf4j.LoggerFactory;
  * crashes the JVM (Jep issues #522, #523), and the daemon thread lets the JVM exit without it.
  * Python's stdout and stderr go line by line to the SLF4J logger {@code peft4j.python} (INFO and
  * WARN) unless {@link #setOutput} names another sink.
+ *
+ * <p>Python does not run on its main thread here: {@code signal.signal()} fails, so keep DataLoader
+ * workers at 0 and launch multi-process work (torchrun, accelerate) as a subprocess of
+ * {@link PythonEnvironment#pythonExecutable()}; {@code multiprocessing} is pointed at that python.
+ * A task that blocks waiting for another task deadlocks the interpreter thread: don't.
  */
 public final class PythonRuntime {
 
@@ -280,6 +285,10 @@ public final class PythonRuntime {
         try {
             return future.get();
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof PythonException python) {
+                // thrown again here so the Java stack trace shows the caller, not the interpreter thread
+                throw new PythonException(python.pythonType(), python.pythonMessage(), python.traceback(), python.getCause());
+            }
             if (e.getCause() instanceof RuntimeException runtime) {
                 throw runtime;
             }

@@ -142,4 +142,24 @@ class PythonRuntimeTest {
         assertTrue(info.get("cuda_available") instanceof Boolean, info.toString());
         assertEquals(python.environment().pythonVersion(), info.get("python"));
     }
+
+    @Test
+    @Timeout(120)
+    void theJvmExitsCleanlyWithoutClosingPython() throws Exception {
+        Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), ExitMain.class.getName())
+                .redirectErrorStream(true).start();
+        String out = new String(child.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(child.waitFor(60, TimeUnit.SECONDS), "the JVM did not exit: " + out);
+        assertEquals(0, child.exitValue(), out);
+        assertTrue(out.contains("answer 42"), out);
+    }
+
+    /** Starts Python, calls it, returns from main without System.exit or close. */
+    public static final class ExitMain {
+        /** Runs one call. */
+        public static void main(String[] args) {
+            System.out.println("answer " + PythonRuntime.get().call("operator", "mul", 6, 7));
+        }
+    }
 }
