@@ -51,7 +51,7 @@ def call(_module, _function, *args, **kwargs):
     """
     try:
         target = getattr(_import(_module), _function)
-        return target(*args, **kwargs)
+        return _crossable(target(*args, **kwargs), _module, _function)
     except BaseException as error:
         # the traceback starts at the called function: this wrapper's own frame is left out
         frames = error.__traceback__.tb_next or error.__traceback__
@@ -88,6 +88,17 @@ def describe():
             info["cuda_devices"] = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
         info["threads"] = torch.get_num_threads()
     return info
+
+
+def _crossable(value, module, function):
+    """Refuses values Jep cannot convert with a message that says what to do instead."""
+    values = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else (value,)
+    for item in values:
+        dtype = getattr(item, "dtype", None)
+        if type(item).__name__ == "ndarray" and dtype is not None and dtype.kind == "f" and dtype.itemsize == 2:
+            raise TypeError("float16 arrays cannot cross to Java (%s.%s returned one): return "
+                            "array.astype(numpy.float32) or array.view(numpy.uint16) instead" % (module, function))
+    return value
 
 
 def _import(module):

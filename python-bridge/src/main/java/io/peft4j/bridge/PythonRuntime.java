@@ -267,18 +267,21 @@ public final class PythonRuntime {
         return new PythonException(type, text, tracebackOf(e, type, text), e);
     }
 
-    /** A Python-style traceback from the Python frames Jep adds to the Java stack trace. */
+    /**
+     * A Python-style traceback from the Python frames Jep puts on top of the Java stack trace
+     * (innermost first, class = the module's path without {@code .py}).
+     */
     private static String tracebackOf(JepException e, String type, String text) {
-        StringBuilder out = new StringBuilder("Traceback (most recent call last):\n");
-        StackTraceElement[] frames = e.getStackTrace();
-        for (int i = frames.length - 1; i >= 0; i--) {
-            StackTraceElement frame = frames[i];
-            if (frame.getFileName() != null && frame.getFileName().endsWith(".py")) {
-                out.append("  File \"").append(frame.getFileName()).append("\", line ").append(frame.getLineNumber())
-                        .append(", in ").append(frame.getMethodName()).append('\n');
+        List<String> lines = new ArrayList<>();
+        for (StackTraceElement frame : e.getStackTrace()) {
+            if (frame.getClassName().startsWith("jep.")) {
+                break;
             }
+            String file = frame.getFileName() != null && frame.getFileName().endsWith(".py")
+                    ? frame.getClassName() + ".py" : frame.getFileName();
+            lines.addFirst("  File \"" + file + "\", line " + frame.getLineNumber() + ", in " + frame.getMethodName() + "\n");
         }
-        return out.append(type).append(": ").append(text).append('\n').toString();
+        return "Traceback (most recent call last):\n" + String.join("", lines) + type + ": " + text + "\n";
     }
 
     private static <T> T await(CompletableFuture<T> future) {
