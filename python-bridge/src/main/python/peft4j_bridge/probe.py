@@ -9,6 +9,7 @@ import importlib.metadata
 import importlib.util
 import json
 import os
+import re
 import sys
 import sysconfig
 
@@ -22,7 +23,12 @@ def _jep():
         version = importlib.metadata.version("jep")
     except importlib.metadata.PackageNotFoundError:
         version = None
-    return {"dir": directory, "version": version}
+    built_for = None
+    for name in sorted(os.listdir(directory)):
+        match = re.match(r"jep\.cpython-3(\d+)", name)
+        if match:
+            built_for = "3." + match.group(1)
+    return {"dir": directory, "version": version, "built_for": built_for}
 
 
 def describe():

@@ -26,9 +26,10 @@ public record PythonInstallation(String executable, String prefix, String basePr
      *
      * @param dir the {@code jep} package directory (holds {@code libjep.so})
      * @param version its distribution version, or null if unknown
+     * @param builtFor the Python version its extension module was built for ({@code 3.11}), or null if unknown
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record Jep(String dir, String version) {}
+    public record Jep(String dir, String version, String builtFor) {}
 
     /** Whether this Python is at least {@code major.minor}. */
     public boolean atLeast(int major, int minor) {
