@@ -44,7 +44,7 @@ class PipInstallerTest {
 
         assertTrue(e.getMessage().startsWith("pip could not install the requirements: ERROR: "), e.getMessage());
         assertTrue(e.getMessage().contains("peft4j-test-absent"), e.getMessage());
-        assertTrue(e.getMessage().endsWith("(full log: " + log + "); fix: fix the cause above, then run 'peft4j setup'"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("(full log: " + log + "); fix its cause and run 'peft4j setup' again"), e.getMessage());
         assertEquals(2, steps.size(), steps.toString());
         assertTrue(steps.get(0).startsWith("creating a venv with "), steps.toString());
         assertTrue(Files.isExecutable(venv.resolve("bin").resolve("python")), "the venv was created");
