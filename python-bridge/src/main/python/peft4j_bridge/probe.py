@@ -32,15 +32,11 @@ def _jep():
 
 
 def describe():
-    paths = sysconfig.get_paths()
-    include = paths.get("include") or ""
+    include = sysconfig.get_paths().get("include") or ""
     return {
         "executable": sys.executable,
         "prefix": sys.prefix,
-        "base_prefix": sys.base_prefix,
         "version": "%d.%d.%d" % sys.version_info[:3],
-        "purelib": paths.get("purelib"),
-        "platlib": paths.get("platlib"),
         "headers": os.path.isfile(os.path.join(include, "Python.h")),
         "shared_libpython": bool(sysconfig.get_config_var("Py_ENABLE_SHARED")),
         "venv_module": importlib.util.find_spec("venv") is not None

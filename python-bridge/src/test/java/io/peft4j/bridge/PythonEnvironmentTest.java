@@ -149,10 +149,10 @@ class PythonEnvironmentTest {
     }
 
     private PythonInstallation installation(String version, PythonInstallation.Jep jep) {
-        return new PythonInstallation(temp + "/bin/python", temp.toString(), "/usr", version, null, null, true, true, true, jep);
+        return new PythonInstallation(temp + "/bin/python", temp.toString(), version, true, true, true, jep);
     }
 
     private static PythonInstallation base(boolean venv, boolean headers, boolean shared) {
-        return new PythonInstallation("/usr/bin/python3", "/usr", "/usr", "3.12.3", null, null, headers, shared, venv, null);
+        return new PythonInstallation("/usr/bin/python3", "/usr", "3.12.3", headers, shared, venv, null);
     }
 }
