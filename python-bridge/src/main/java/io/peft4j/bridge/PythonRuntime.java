@@ -98,7 +98,8 @@ public final class PythonRuntime {
                     runtime.initialize();
                     return null;
                 }));
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | LinkageError e) {
+                // e.g. UnsatisfiedLinkError: libjep.so or libpython cannot be loaded
                 startupFailure = new PythonEnvironmentException("cannot start Python from " + environment.home()
                         + ": " + e.getMessage(), e);
                 throw startupFailure;
