@@ -78,8 +78,8 @@ public final class BridgeCallBench {
         System.out.printf("  Java  %d threads at once             mean %6.2f us per call (served one after another)%n", threads, concurrent);
         System.out.printf("  Python runtime.call (same wrapper)   mean %6.2f us%n", pyWrapped);
         System.out.printf("  Python operator.add (bare)           mean %6.2f us%n", pyBare);
-        System.out.printf("  ratio Java call / Python wrapper call: %.1fx (overhead %.2f us per call)%n",
-                javaMean / pyWrapped, javaMean - pyWrapped);
+        System.out.printf("  ratio Java call / Python wrapper call: %.1fx by mean, %.1fx by median (overhead %.2f us mean, %.2f us median)%n",
+                javaMean / pyWrapped, javaMedian / pyWrapped, javaMean - pyWrapped, javaMedian - pyWrapped);
     }
 
     private static Path benchDirectory() throws URISyntaxException {
