@@ -9,6 +9,7 @@ import importlib.metadata
 import importlib.util
 import json
 import os
+import re
 import sys
 import sysconfig
 
@@ -22,19 +23,20 @@ def _jep():
         version = importlib.metadata.version("jep")
     except importlib.metadata.PackageNotFoundError:
         version = None
-    return {"dir": directory, "version": version}
+    built_for = None
+    for name in sorted(os.listdir(directory)):
+        match = re.match(r"jep\.cpython-3(\d+)", name)
+        if match:
+            built_for = "3." + match.group(1)
+    return {"dir": directory, "version": version, "built_for": built_for}
 
 
 def describe():
-    paths = sysconfig.get_paths()
-    include = paths.get("include") or ""
+    include = sysconfig.get_paths().get("include") or ""
     return {
         "executable": sys.executable,
         "prefix": sys.prefix,
-        "base_prefix": sys.base_prefix,
         "version": "%d.%d.%d" % sys.version_info[:3],
-        "purelib": paths.get("purelib"),
-        "platlib": paths.get("platlib"),
         "headers": os.path.isfile(os.path.join(include, "Python.h")),
         "shared_libpython": bool(sysconfig.get_config_var("Py_ENABLE_SHARED")),
         "venv_module": importlib.util.find_spec("venv") is not None

@@ -18,7 +18,7 @@ import traceback
 
 _PACKAGE = __name__.rpartition(".")[0]
 _errors = []
-_resolved = {}
+_modules = {}
 
 
 def initialize(python_executable, program="peft4j"):
@@ -50,8 +50,8 @@ def call(_module, _function, *args, **kwargs):
     name (``"json"``).
     """
     try:
-        target = getattr(importlib.import_module(_resolve(_module)), _function)
-        return target(*args, **kwargs)
+        target = getattr(_import(_module), _function)
+        return _crossable(target(*args, **kwargs), _module, _function)
     except BaseException as error:
         # the traceback starts at the called function: this wrapper's own frame is left out
         frames = error.__traceback__.tb_next or error.__traceback__
@@ -90,14 +90,25 @@ def describe():
     return info
 
 
-def _resolve(module):
-    name = _resolved.get(module)
-    if name is None:
+def _crossable(value, module, function):
+    """Refuses values Jep cannot convert with a message that says what to do instead."""
+    values = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else (value,)
+    for item in values:
+        dtype = getattr(item, "dtype", None)
+        if type(item).__name__ == "ndarray" and dtype is not None and dtype.kind == "f" and dtype.itemsize == 2:
+            raise TypeError("float16 arrays cannot cross to Java (%s.%s returned one): return "
+                            "array.astype(numpy.float32) or array.view(numpy.uint16) instead" % (module, function))
+    return value
+
+
+def _import(module):
+    found = _modules.get(module)
+    if found is None:
         top = module.partition(".")[0]
         local = importlib.util.find_spec(_PACKAGE + "." + top) is not None
-        name = _PACKAGE + "." + module if local else module
-        _resolved[module] = name
-    return name
+        found = importlib.import_module(_PACKAGE + "." + module if local else module)
+        _modules[module] = found
+    return found
 
 
 def _type_name(error):

@@ -13,7 +13,7 @@ import java.util.Map;
  * @param basePython {@code PEFT4J_BASE_PYTHON}: the Python 3.10+ that creates the managed venv, or
  *     null to search {@code PATH}
  */
-public record EnvironmentSettings(Path python, Path home, Path basePython) {
+record EnvironmentSettings(Path python, Path home, Path basePython) {
 
     /** Reads the settings from this process's environment variables. */
     public static EnvironmentSettings fromEnvironment() {

@@ -49,20 +49,21 @@ final class PipInstaller implements EnvironmentInstaller {
 
             listener.step("creating a venv with " + python + " (Python " + base.version() + ")");
             run(List.of(python.toString(), "-m", "venv", target.toString()), Map.of(), output,
-                    "python -m venv failed", "apt-get install python" + base.minorVersion() + "-venv", log);
+                    "python -m venv failed", "install the venv module (apt-get install python" + base.minorVersion() + "-venv) and run 'peft4j setup' again", log);
 
             Path venvPython = target.resolve("bin").resolve("python");
             Path requirementsFile = target.resolve("peft4j-requirements.txt");
             Files.writeString(requirementsFile, requirements.withoutJep(), StandardCharsets.UTF_8);
             listener.step("installing the pinned requirements (torch, transformers, peft, ...; several GB on first set-up)");
             run(pip(venvPython, "-r", requirementsFile.toString()), Map.of(), output,
-                    "pip could not install the requirements", "fix the cause above, then run 'peft4j setup'", log);
+                    "pip could not install the requirements", "fix its cause and run 'peft4j setup' again", log);
 
             String jep = "jep==" + requirements.jepVersion();
             String javaHome = System.getProperty("java.home");
             listener.step("building " + jep + " against JDK " + Runtime.version().feature() + " (" + javaHome + ")");
             run(pip(venvPython, "--no-build-isolation", jep), Map.of("JAVA_HOME", javaHome), output,
-                    "building jep failed", "apt-get install build-essential python" + base.minorVersion() + "-dev, then run 'peft4j setup'", log);
+                    "building jep failed", "install a C compiler and the Python headers (apt-get install build-essential python"
+                            + base.minorVersion() + "-dev) and run 'peft4j setup' again", log);
         } catch (IOException e) {
             throw new PythonEnvironmentException("cannot write the install log " + log + ": " + e.getMessage(), e);
         }
@@ -79,7 +80,7 @@ final class PipInstaller implements EnvironmentInstaller {
                             String what, String fix, Path log) throws IOException {
         ProcessRunner.Result result = ProcessRunner.run(command, environment, output);
         if (result.exitCode() != 0) {
-            throw new PythonEnvironmentException(what + ": " + result.errorLine() + " (full log: " + log + "); fix: " + fix);
+            throw new PythonEnvironmentException(what + ": " + result.errorLine() + " (full log: " + log + "); " + fix);
         }
     }
 

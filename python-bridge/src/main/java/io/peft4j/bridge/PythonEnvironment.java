@@ -114,6 +114,10 @@ public record PythonEnvironment(Path home, Path pythonExecutable, Path sitePacka
             throw new PythonEnvironmentException("jep in " + found.prefix() + " is " + found.jep().version()
                     + " but the jep jar is " + wanted + ": run " + install);
         }
+        if (found.jep().builtFor() != null && !found.jep().builtFor().equals(found.minorVersion())) {
+            throw new PythonEnvironmentException("jep in " + found.prefix() + " was built for Python " + found.jep().builtFor()
+                    + " but this is Python " + found.version() + ": run " + install.replace("pip install", "pip install --force-reinstall --no-cache-dir"));
+        }
         Path jepDir = Path.of(found.jep().dir());
         Path library = nativeLibrary(jepDir);
         if (library == null) {

@@ -7,18 +7,14 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
  *
  * @param executable {@code sys.executable}
  * @param prefix {@code sys.prefix} (the venv directory for a venv)
- * @param basePrefix {@code sys.base_prefix}
  * @param version the Python version, e.g. {@code 3.11.7}
- * @param purelib the pure-Python site-packages
- * @param platlib the platform site-packages, where jep's native library is
  * @param headers whether {@code Python.h} is installed (needed to build jep)
  * @param sharedLibpython whether Python was built with a shared libpython (needed to embed it)
  * @param venvModule whether {@code venv} and {@code ensurepip} are importable
  * @param jep the installed jep, or null
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record PythonInstallation(String executable, String prefix, String basePrefix, String version,
-                                 String purelib, String platlib, boolean headers, boolean sharedLibpython,
+record PythonInstallation(String executable, String prefix, String version, boolean headers, boolean sharedLibpython,
                                  boolean venvModule, Jep jep) {
 
     /**
@@ -26,9 +22,10 @@ public record PythonInstallation(String executable, String prefix, String basePr
      *
      * @param dir the {@code jep} package directory (holds {@code libjep.so})
      * @param version its distribution version, or null if unknown
+     * @param builtFor the Python version its extension module was built for ({@code 3.11}), or null if unknown
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record Jep(String dir, String version) {}
+    record Jep(String dir, String version, String builtFor) {}
 
     /** Whether this Python is at least {@code major.minor}. */
     public boolean atLeast(int major, int minor) {

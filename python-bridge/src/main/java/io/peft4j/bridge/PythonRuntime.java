@@ -32,6 +32,11 @@ import org.slf4j.LoggerFactory;
  * crashes the JVM (Jep issues #522, #523), and the daemon thread lets the JVM exit without it.
  * Python's stdout and stderr go line by line to the SLF4J logger {@code peft4j.python} (INFO and
  * WARN) unless {@link #setOutput} names another sink.
+ *
+ * <p>Python does not run on its main thread here: {@code signal.signal()} fails, so keep DataLoader
+ * workers at 0 and launch multi-process work (torchrun, accelerate) as a subprocess of
+ * {@link PythonEnvironment#pythonExecutable()}; {@code multiprocessing} is pointed at that python.
+ * A task that blocks waiting for another task deadlocks the interpreter thread: don't.
  */
 public final class PythonRuntime {
 
@@ -93,7 +98,8 @@ public final class PythonRuntime {
                     runtime.initialize();
                     return null;
                 }));
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | LinkageError e) {
+                // e.g. UnsatisfiedLinkError: libjep.so or libpython cannot be loaded
                 startupFailure = new PythonEnvironmentException("cannot start Python from " + environment.home()
                         + ": " + e.getMessage(), e);
                 throw startupFailure;
@@ -262,24 +268,31 @@ public final class PythonRuntime {
         return new PythonException(type, text, tracebackOf(e, type, text), e);
     }
 
-    /** A Python-style traceback from the Python frames Jep adds to the Java stack trace. */
+    /**
+     * A Python-style traceback from the Python frames Jep puts on top of the Java stack trace
+     * (innermost first, class = the module's path without {@code .py}).
+     */
     private static String tracebackOf(JepException e, String type, String text) {
-        StringBuilder out = new StringBuilder("Traceback (most recent call last):\n");
-        StackTraceElement[] frames = e.getStackTrace();
-        for (int i = frames.length - 1; i >= 0; i--) {
-            StackTraceElement frame = frames[i];
-            if (frame.getFileName() != null && frame.getFileName().endsWith(".py")) {
-                out.append("  File \"").append(frame.getFileName()).append("\", line ").append(frame.getLineNumber())
-                        .append(", in ").append(frame.getMethodName()).append('\n');
+        List<String> lines = new ArrayList<>();
+        for (StackTraceElement frame : e.getStackTrace()) {
+            if (frame.getClassName().startsWith("jep.")) {
+                break;
             }
+            String file = frame.getFileName() != null && frame.getFileName().endsWith(".py")
+                    ? frame.getClassName() + ".py" : frame.getFileName();
+            lines.addFirst("  File \"" + file + "\", line " + frame.getLineNumber() + ", in " + frame.getMethodName() + "\n");
         }
-        return out.append(type).append(": ").append(text).append('\n').toString();
+        return "Traceback (most recent call last):\n" + String.join("", lines) + type + ": " + text + "\n";
     }
 
     private static <T> T await(CompletableFuture<T> future) {
         try {
             return future.get();
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof PythonException python) {
+                // thrown again here so the Java stack trace shows the caller, not the interpreter thread
+                throw new PythonException(python.pythonType(), python.pythonMessage(), python.traceback(), python.getCause());
+            }
             if (e.getCause() instanceof RuntimeException runtime) {
                 throw runtime;
             }

@@ -15,7 +15,7 @@ import java.util.stream.Collectors;
  *
  * @param text the file's content
  */
-public record Requirements(String text) {
+record Requirements(String text) {
 
     private static final Pattern JEP_PIN = Pattern.compile("(?m)^\\s*jep\\s*==\\s*([^\\s#;]+)");
 

@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -56,13 +55,7 @@ class ManagedEnvironmentTest {
         }
     }
 
-    static final ProgressListener QUIET = new ProgressListener() {
-        @Override
-        public void step(String description) {}
-
-        @Override
-        public void output(String line) {}
-    };
+    static final ProgressListener QUIET = new RecordingProgress();
 
     @Test
     void environmentIsKeyedByTheRequirementsHash() {
@@ -106,16 +99,7 @@ class ManagedEnvironmentTest {
     void twoThreadsRacingInstallOnceAndBothGetTheEnvironment() throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(2);
         CountDownLatch go = new CountDownLatch(1);
-        List<String> steps = new CopyOnWriteArrayList<>();
-        ProgressListener listener = new ProgressListener() {
-            @Override
-            public void step(String description) {
-                steps.add(description);
-            }
-
-            @Override
-            public void output(String line) {}
-        };
+        RecordingProgress listener = new RecordingProgress();
         try {
             List<Future<Path>> results = new ArrayList<>();
             for (int i = 0; i < 2; i++) {
@@ -130,7 +114,7 @@ class ManagedEnvironmentTest {
             pool.shutdownNow();
         }
         assertEquals(1, Files.readAllLines(home.resolve("installs.txt")).size());
-        assertTrue(steps.stream().anyMatch(s -> s.startsWith("waiting for another thread")), steps.toString());
+        assertTrue(listener.steps.stream().anyMatch(s -> s.startsWith("waiting for another thread")), listener.steps.toString());
     }
 
     @Test

@@ -75,19 +75,24 @@ class PythonEnvironmentTest {
         assertTrue(missing.getMessage().startsWith("jep is not installed in " + temp + ": run " + fix), missing.getMessage());
 
         PythonEnvironmentException mismatch = assertThrows(PythonEnvironmentException.class,
-                () -> PythonEnvironment.of(installation("3.11.7", new PythonInstallation.Jep(jepDir.toString(), "4.2.0")), BRIDGE, PINNED, python));
+                () -> PythonEnvironment.of(installation("3.11.7", new PythonInstallation.Jep(jepDir.toString(), "4.2.0", "3.11")), BRIDGE, PINNED, python));
         assertTrue(mismatch.getMessage().startsWith("jep in " + temp + " is 4.2.0 but the jep jar is 4.3.1: run " + fix), mismatch.getMessage());
 
         PythonEnvironmentException unbuilt = assertThrows(PythonEnvironmentException.class,
-                () -> PythonEnvironment.of(installation("3.11.7", new PythonInstallation.Jep(jepDir.toString(), "4.3.1")), BRIDGE, PINNED, python));
+                () -> PythonEnvironment.of(installation("3.11.7", new PythonInstallation.Jep(jepDir.toString(), "4.3.1", "3.11")), BRIDGE, PINNED, python));
         assertTrue(unbuilt.getMessage().contains("has no native library (libjep.so)"), unbuilt.getMessage());
+
+        PythonEnvironmentException otherPython = assertThrows(PythonEnvironmentException.class,
+                () -> PythonEnvironment.of(installation("3.12.3", new PythonInstallation.Jep(jepDir.toString(), "4.3.1", "3.11")), BRIDGE, PINNED, python));
+        assertTrue(otherPython.getMessage().startsWith("jep in " + temp + " was built for Python 3.11 but this is Python 3.12.3: run "
+                + python + " -m pip install --force-reinstall --no-cache-dir --no-build-isolation jep==4.3.1"), otherPython.getMessage());
 
         PythonEnvironmentException old = assertThrows(PythonEnvironmentException.class,
                 () -> PythonEnvironment.of(installation("3.9.18", null), BRIDGE, PINNED, python));
         assertTrue(old.getMessage().contains("is Python 3.9.18; peft4j needs 3.10 or later"), old.getMessage());
 
         Files.writeString(jepDir.resolve("libjep.so"), "");
-        PythonEnvironment ok = PythonEnvironment.of(installation("3.11.7", new PythonInstallation.Jep(jepDir.toString(), "4.3.1")), BRIDGE, PINNED, python);
+        PythonEnvironment ok = PythonEnvironment.of(installation("3.11.7", new PythonInstallation.Jep(jepDir.toString(), "4.3.1", "3.11")), BRIDGE, PINNED, python);
         assertEquals(jepDir.resolve("libjep.so"), ok.jepLibrary());
         assertEquals(jepDir.getParent(), ok.sitePackages());
     }
@@ -144,10 +149,10 @@ class PythonEnvironmentTest {
     }
 
     private PythonInstallation installation(String version, PythonInstallation.Jep jep) {
-        return new PythonInstallation(temp + "/bin/python", temp.toString(), "/usr", version, null, null, true, true, true, jep);
+        return new PythonInstallation(temp + "/bin/python", temp.toString(), version, true, true, true, jep);
     }
 
     private static PythonInstallation base(boolean venv, boolean headers, boolean shared) {
-        return new PythonInstallation("/usr/bin/python3", "/usr", "/usr", "3.12.3", null, null, headers, shared, venv, null);
+        return new PythonInstallation("/usr/bin/python3", "/usr", "3.12.3", headers, shared, venv, null);
     }
 }

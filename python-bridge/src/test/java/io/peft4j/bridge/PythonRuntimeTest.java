@@ -52,10 +52,24 @@ class PythonRuntimeTest {
     }
 
     @Test
-    void errorOutsideTheWrapperStillNamesTypeAndMessage() {
-        PythonException e = assertThrows(PythonException.class, () -> python.exec("undefined_name + 1"));
-        assertEquals("NameError", e.pythonType());
-        assertTrue(e.pythonMessage().contains("undefined_name"), e.pythonMessage());
+    void errorOutsideTheWrapperStillHasTypeMessageAndTraceback() {
+        PythonException e = assertThrows(PythonException.class, () -> python.exec("import bridge_fixtures\nbridge_fixtures.fail(-1)"));
+        assertEquals("ValueError", e.pythonType());
+        assertEquals("value must be positive, got -1", e.pythonMessage());
+        String fixtures = Path.of("src/test/python/bridge_fixtures.py").toAbsolutePath().toString();
+        assertEquals("Traceback (most recent call last):\n"
+                + "  File \"<string>\", line 2, in <module>\n"
+                + "  File \"" + fixtures + "\", line 21, in fail\n"
+                + "  File \"" + fixtures + "\", line 16, in _check_positive\n"
+                + "ValueError: value must be positive, got -1\n", e.traceback());
+    }
+
+    @Test
+    void float16ResultIsRefusedWithTheFix() {
+        PythonException e = assertThrows(PythonException.class, () -> python.call("bridge_fixtures", "float16_array"));
+        assertEquals("TypeError", e.pythonType());
+        assertEquals("float16 arrays cannot cross to Java (bridge_fixtures.float16_array returned one): "
+                + "return array.astype(numpy.float32) or array.view(numpy.uint16) instead", e.pythonMessage());
     }
 
     @Test
@@ -104,12 +118,6 @@ class PythonRuntimeTest {
     }
 
     @Test
-    void float16ArraysCannotCrossAndSaySo() {
-        PythonException e = assertThrows(PythonException.class, () -> python.call("bridge_fixtures", "float16_array"));
-        assertTrue(!e.pythonType().isBlank() && !e.pythonMessage().isBlank(), e.getMessage());
-    }
-
-    @Test
     void stdoutAndStderrGoToTheSink() {
         List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
         python.setOutput(lines::add);
@@ -141,5 +149,25 @@ class PythonRuntimeTest {
         assertEquals(info.get("peft"), python.getValue("__import__('peft').__version__"));
         assertTrue(info.get("cuda_available") instanceof Boolean, info.toString());
         assertEquals(python.environment().pythonVersion(), info.get("python"));
+    }
+
+    @Test
+    @Timeout(120)
+    void theJvmExitsCleanlyWithoutClosingPython() throws Exception {
+        Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), ExitMain.class.getName())
+                .redirectErrorStream(true).start();
+        String out = new String(child.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(child.waitFor(60, TimeUnit.SECONDS), "the JVM did not exit: " + out);
+        assertEquals(0, child.exitValue(), out);
+        assertTrue(out.contains("answer 42"), out);
+    }
+
+    /** Starts Python, calls it, returns from main without System.exit or close. */
+    public static final class ExitMain {
+        /** Runs one call. */
+        public static void main(String[] args) {
+            System.out.println("answer " + PythonRuntime.get().call("operator", "mul", 6, 7));
+        }
     }
 }
