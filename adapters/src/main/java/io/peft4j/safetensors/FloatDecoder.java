@@ -34,15 +34,32 @@ final class FloatDecoder {
         }
     }
 
+    /** Elements staged per bulk copy: a loop over a plain array is one the JIT vectorizes. */
+    private static final int CHUNK = 8192;
+
+    private static final ThreadLocal<short[]> STAGING = ThreadLocal.withInitial(() -> new short[CHUNK]);
+
     private static void decodeBf16(MemorySegment src, long offset, float[] dst, int dstOffset, int count) {
-        for (int i = 0; i < count; i++) {
-            dst[dstOffset + i] = Float.intBitsToFloat(src.get(SHORT_LE, offset + 2L * i) << 16);
+        short[] bits = STAGING.get();
+        for (int done = 0; done < count; done += CHUNK) {
+            int n = Math.min(CHUNK, count - done);
+            MemorySegment.copy(src, SHORT_LE, offset + 2L * done, bits, 0, n);
+            int base = dstOffset + done;
+            for (int i = 0; i < n; i++) {
+                dst[base + i] = Float.intBitsToFloat(bits[i] << 16);
+            }
         }
     }
 
     private static void decodeF16(MemorySegment src, long offset, float[] dst, int dstOffset, int count) {
-        for (int i = 0; i < count; i++) {
-            dst[dstOffset + i] = Float.float16ToFloat(src.get(SHORT_LE, offset + 2L * i));
+        short[] bits = STAGING.get();
+        for (int done = 0; done < count; done += CHUNK) {
+            int n = Math.min(CHUNK, count - done);
+            MemorySegment.copy(src, SHORT_LE, offset + 2L * done, bits, 0, n);
+            int base = dstOffset + done;
+            for (int i = 0; i < n; i++) {
+                dst[base + i] = Float.float16ToFloat(bits[i]);
+            }
         }
     }
 
