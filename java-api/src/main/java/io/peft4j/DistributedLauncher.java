@@ -186,7 +186,9 @@ final class DistributedLauncher {
                 if (rankError != null) {
                     throw rankError;
                 }
-                throw new Peft4jException("distributed training failed (launcher exit code " + exit + "): " + lastErrorLine());
+                LOG.warn("distributed launcher failed; its last output:\n{}", launcherOutput());
+                throw new PythonException("DistributedTrainingError",
+                        "launcher exit code " + exit + ": " + lastErrorLine(), launcherOutput(), null);
             }
             if (result.get() == null) {
                 throw new Peft4jException("distributed training ended without reporting a result: " + lastErrorLine());
@@ -249,11 +251,18 @@ final class DistributedLauncher {
             }
         }
 
+        /** The launcher's last lines of output, for the exception's traceback. */
+        private String launcherOutput() {
+            synchronized (tail) {
+                return String.join("\n", tail);
+            }
+        }
+
         private String lastErrorLine() {
             synchronized (tail) {
                 List<String> lines = new ArrayList<>(tail);
                 for (int i = lines.size() - 1; i >= 0; i--) {
-                    String line = lines.get(i).strip();
+                    String line = lines.get(i).strip().replaceFirst("^\\[rank\\d+\\]:\\s*", "");
                     if (line.matches("^[A-Za-z_.]*(Error|Exception): .*") || line.startsWith("ERROR")) {
                         return line;
                     }
