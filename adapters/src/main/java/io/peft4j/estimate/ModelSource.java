@@ -3,11 +3,15 @@ package io.peft4j.estimate;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.peft4j.Peft4jException;
 import io.peft4j.hub.HubClient;
+import io.peft4j.hub.RepoFile;
 import io.peft4j.hub.RepoId;
 import io.peft4j.safetensors.SafetensorsFile;
 import io.peft4j.safetensors.TensorInfo;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -35,6 +39,8 @@ public record ModelSource(String name, String origin, ModelShapes shapes, Long c
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String BUNDLED = "/io/peft4j/estimate/models/";
+    /** The safetensors reference's limit on header size. */
+    private static final long MAX_HEADER = 100_000_000L;
 
     /** The Hub ids of the bundled configs. */
     public static final List<String> BUNDLED_MODELS = List.of(
@@ -74,7 +80,9 @@ public record ModelSource(String name, String origin, ModelShapes shapes, Long c
         }
         try {
             Path config = hub.download(base, "config.json", "main");
-            return fromDirectory(base, "config.json from the Hub (" + hub.endpoint() + ")", config.getParent());
+            ModelSource fetched = fromDirectory(base, "config.json from the Hub (" + hub.endpoint() + ")", config.getParent());
+            return new ModelSource(base, fetched.origin() + ", weights counted from remote safetensors headers",
+                    fetched.shapes(), remoteParameterCount(hub, base));
         } catch (EstimateException e) {
             throw e;
         } catch (Peft4jException e) {
@@ -103,6 +111,51 @@ public record ModelSource(String name, String origin, ModelShapes shapes, Long c
                     .filter(t -> t.dtype().isFloatingPoint() && !isMaskBuffer(t.name()))
                     .mapToLong(TensorInfo::numel)
                     .sum();
+        }
+    }
+
+    /**
+     * Parameters in the safetensors files of a Hub repository, from their headers alone: two HTTP
+     * range requests per file (the 8-byte header length, then the header), each header written to
+     * a sparse temporary file of the remote file's size and read like a local one. Null when the
+     * repository has no safetensors files.
+     */
+    static Long remoteParameterCount(HubClient hub, String repo) {
+        List<RepoFile> weights = hub.listFiles(repo, "main").stream()
+                .filter(f -> f.path().endsWith(".safetensors")).toList();
+        if (weights.isEmpty()) {
+            return null;
+        }
+        long total = 0;
+        for (RepoFile file : weights) {
+            long headerLength = ByteBuffer.wrap(hub.readRange(repo, file.path(), "main", 0, 8))
+                    .order(ByteOrder.LITTLE_ENDIAN).getLong();
+            if (headerLength <= 0 || headerLength > MAX_HEADER || 8 + headerLength > file.size()) {
+                throw new EstimateException(repo + "/" + file.path() + ": header length " + headerLength
+                        + " is not that of a safetensors file of " + file.size() + " bytes");
+            }
+            byte[] header = hub.readRange(repo, file.path(), "main", 8, (int) headerLength);
+            total += parameterCountOfHeader(repo + "/" + file.path(), headerLength, header, file.size());
+        }
+        return total;
+    }
+
+    private static long parameterCountOfHeader(String name, long headerLength, byte[] header, long fileSize) {
+        Path sparse = null;
+        try {
+            sparse = Files.createTempFile("peft4j-header", ".safetensors");
+            try (RandomAccessFile out = new RandomAccessFile(sparse.toFile(), "rw")) {
+                out.setLength(fileSize);
+                out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(headerLength).array());
+                out.write(header);
+            }
+            return parameterCount(sparse);
+        } catch (IOException e) {
+            throw new EstimateException(name + ": cannot stage its header (" + e.getMessage() + ")", e);
+        } finally {
+            if (sparse != null) {
+                sparse.toFile().delete();
+            }
         }
     }
 

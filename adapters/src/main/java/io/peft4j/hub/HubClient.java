@@ -18,6 +18,8 @@ import java.util.function.Function;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 import okhttp3.HttpUrl;
+import okhttp3.Request;
+import okhttp3.Response;
 import okhttp3.OkHttpClient;
 
 /**
@@ -131,6 +133,31 @@ public final class HubClient {
                     "offline (HF_HUB_OFFLINE) and " + path + " of " + id + " at " + revision + " is not in the cache " + cache.root()));
         }
         return downloader.download(id, path, revision, listener);
+    }
+
+    /**
+     * Bytes {@code [start, start + length)} of one file, read with an HTTP range request and never
+     * cached: for looking at file headers (a safetensors header, say) without downloading the file.
+     * Redirects are followed; the token stays with the Hub's own host.
+     */
+    public byte[] readRange(String repo, String path, String revision, long start, int length) {
+        RepoId id = RepoId.of(repo);
+        RepoPaths.checkFile(id, path);
+        RepoPaths.checkRevision(id, revision);
+        requireOnline("read part of " + path + " of " + id);
+        Request request = new Request.Builder().url(http.resolveUrl(id, revision, path))
+                .header("Range", "bytes=" + start + "-" + (start + length - 1)).build();
+        try (Response response = http.execute(http.client, request)) {
+            HubErrors.check(response, id, revision, path);
+            byte[] body = response.body().bytes();
+            if (response.code() != 206 || body.length != length) {
+                throw new HubHttpException(id + "/" + path + ": asked for " + length + " bytes at " + start + ", got "
+                        + body.length + " (HTTP " + response.code() + ")", response.code(), null);
+            }
+            return body;
+        } catch (IOException e) {
+            throw new HubHttpException(id + "/" + path + ": reading bytes at " + start + " failed: " + e.getMessage(), 0, e);
+        }
     }
 
     /**

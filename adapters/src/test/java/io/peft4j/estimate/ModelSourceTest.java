@@ -7,12 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.peft4j.Peft4jException;
 import io.peft4j.hub.testing.LocalHub;
+import io.peft4j.safetensors.DType;
+import io.peft4j.safetensors.SafetensorsWriter;
+import io.peft4j.safetensors.TensorSpec;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -66,18 +70,33 @@ class ModelSourceTest {
     }
 
     @Test
-    void otherHubIdsFetchOnlyConfigJsonFromTheHub(@TempDir Path cache) throws IOException {
+    void otherHubIdsFetchConfigJsonAndOnlyTheSafetensorsHeaders(@TempDir Path cache, @TempDir Path work) throws IOException {
         String config = "{\"model_type\":\"qwen2\",\"hidden_size\":16,\"intermediate_size\":40,"
                 + "\"num_hidden_layers\":2,\"num_attention_heads\":4,\"num_key_value_heads\":2,\"vocab_size\":96}";
+        Path weights = work.resolve("model.safetensors");
+        try (SafetensorsWriter out = SafetensorsWriter.create(weights, List.of(
+                new TensorSpec("model.embed_tokens.weight", DType.F32, new long[] {96, 16}),
+                new TensorSpec("lm_head.weight", DType.BF16, new long[] {96, 16})), Map.of("format", "pt"))) {
+            out.write("model.embed_tokens.weight", new float[96 * 16]);
+            out.write("lm_head.weight", new float[96 * 16]);
+            out.commit();
+        }
         try (LocalHub hub = LocalHub.start()) {
             hub.createRepo("someone/remote-qwen").file("config.json", config.getBytes(StandardCharsets.UTF_8))
-                    .file("model.safetensors", new byte[4096]).commit("init");
+                    .file("model.safetensors", weights).commit("init");
             ModelSource source = ModelSource.resolve("someone/remote-qwen",
                     Map.of("HF_ENDPOINT", hub.endpoint(), "HF_HUB_CACHE", cache.toString()));
             assertTrue(source.origin().startsWith("config.json from the Hub"), source.origin());
             assertEquals(8592, source.shapes().parameterCount()); // the qwen2 case of shapes.json, same config
-            assertTrue(hub.requests().stream().noneMatch(r -> r.toString().contains("model.safetensors")),
-                    hub.requests().toString());
+            assertEquals(2 * 96 * 16, source.checkpointParameters(), "counted from the remote header");
+            long reads = hub.requests().stream()
+                    .filter(r -> r.host().equals(java.net.URI.create(hub.endpoint()).getAuthority()))
+                    .filter(r -> r.path().endsWith("/model.safetensors")).count();
+            assertEquals(2, reads, "two range requests (length, then header): " + hub.requests());
+            try (var files = Files.walk(cache)) {
+                assertTrue(files.noneMatch(f -> f.getFileName().toString().equals("model.safetensors")),
+                        "the weights are never downloaded");
+            }
         }
     }
 
