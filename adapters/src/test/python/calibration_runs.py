@@ -2,7 +2,7 @@
 
 How it was run (from the repo root, with the development venv of /work/helpers/COMMON.md; ~3 minutes
 on 2 CPU cores):
-    /tmp/pyenv-dev/venv/bin/python adapters/src/test/python/calibration_runs.py \
+    $PEFT4J_PYTHON/bin/python adapters/src/test/python/calibration_runs.py \
         adapters/src/test/resources/estimate/calibration.json
 
 Each run is a fresh subprocess (so ru_maxrss is that run's own peak). It builds a small random-weight

@@ -2,7 +2,7 @@
 
 Run from the repository root, exactly as it was run to produce the committed files:
 
-    /tmp/pyenv-dev/venv/bin/python adapters/src/test/python/make_safetensors_fixtures.py
+    $PEFT4J_PYTHON/bin/python adapters/src/test/python/make_safetensors_fixtures.py
 
 Versions used: Python 3.11.7, torch 2.13.0, safetensors 0.8.0, transformers 5.18.0,
 huggingface_hub 2.4.0, numpy 2.4.6. The output is deterministic (fixed seeds).

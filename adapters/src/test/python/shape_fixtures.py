@@ -1,7 +1,7 @@
 """Writes the expected parameter shapes and LoRA/DoRA trainable counts that ModelShapesTest checks.
 
 How it was run (from the repo root, with the development venv of /work/helpers/COMMON.md):
-    /tmp/pyenv-dev/venv/bin/python adapters/src/test/python/shape_fixtures.py \
+    $PEFT4J_PYTHON/bin/python adapters/src/test/python/shape_fixtures.py \
         adapters/src/test/resources/estimate
 
 For each supported family it builds tiny random-config models with transformers (on the meta device:

@@ -64,7 +64,7 @@ record MeasuredProcess(double seconds, double peakRssMb, double peakAnonMb) {
     static Path python() {
         String venv = System.getenv("PEFT4J_PYTHON");
         if (venv == null) {
-            throw new IllegalStateException("set PEFT4J_PYTHON to the venv with torch and peft (e.g. /tmp/pyenv-dev/venv)");
+            throw new IllegalStateException("set PEFT4J_PYTHON to the venv with torch and peft (see peft4j setup --print-python)");
         }
         Path exe = Path.of(venv, "bin", "python");
         return Files.isExecutable(exe) ? exe : Path.of(venv);
