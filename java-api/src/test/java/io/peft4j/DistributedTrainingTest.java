@@ -138,20 +138,20 @@ class DistributedTrainingTest {
     @Test
     void commandsForTorchrunAndAccelerate() {
         Path python = Path.of("/venv/bin/python");
-        Path spec = Path.of("/tmp/spec.json");
+        Path spec = Path.of("/work/spec.json");
         assertEquals(List.of("/venv/bin/python", "-m", "torch.distributed.run", "--nproc-per-node", "2", "--standalone",
-                        "-m", "peft4j_bridge.launch", "/tmp/spec.json"),
+                        "-m", "peft4j_bridge.launch", "/work/spec.json"),
                 DistributedLauncher.command(python, Distributed.processes(2), "peft4j_bridge.launch", spec));
         assertEquals(List.of("/venv/bin/python", "-m", "torch.distributed.run", "--nproc-per-node", "8", "--nnodes", "2",
                         "--node-rank", "1", "--master-addr", "10.0.0.1", "--master-port", "29500",
-                        "-m", "peft4j_bridge.launch", "/tmp/spec.json"),
+                        "-m", "peft4j_bridge.launch", "/work/spec.json"),
                 DistributedLauncher.command(python, Distributed.processes(8).onNodes(2, 1, "10.0.0.1", 29500),
                         "peft4j_bridge.launch", spec));
         Path yaml = Path.of("pom.xml"); // any existing file stands for the accelerate config here
         assertEquals(List.of("/venv/bin/python", "-m", "accelerate.commands.launch", "--config_file", "pom.xml",
                         "--num_processes", "16", "--num_machines", "2", "--machine_rank", "1",
                         "--main_process_ip", "10.0.0.1", "--main_process_port", "29500",
-                        "--module", "peft4j_bridge.launch", "/tmp/spec.json"),
+                        "--module", "peft4j_bridge.launch", "/work/spec.json"),
                 DistributedLauncher.command(python, Distributed.processes(8).onNodes(2, 1, "10.0.0.1", 29500)
                         .withAccelerateConfig(yaml), "peft4j_bridge.launch", spec));
     }

@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -119,17 +120,13 @@ public final class HubCommand implements Runnable {
     static final class Info implements Callable<Integer> {
         @ParentCommand HubCommand hub;
         @Spec CommandSpec spec;
-
-        @Parameters(paramLabel = "REPO", description = "Repository id, owner/name.")
-        String repo;
-        @Option(names = "--revision", defaultValue = "main", description = "Branch, tag or commit (default ${DEFAULT-VALUE}).")
-        String revision;
+        @Mixin RepoAtRevision target;
         @Option(names = "--json", description = "Print the information as JSON.")
         boolean json;
 
         @Override
         public Integer call() throws Exception {
-            ModelInfo info = hub.client().modelInfo(repo, revision);
+            ModelInfo info = hub.client().modelInfo(target.repo, target.revision);
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
                 out.println(JSON.writeValueAsString(info));
@@ -157,16 +154,12 @@ public final class HubCommand implements Runnable {
     static final class Files implements Callable<Integer> {
         @ParentCommand HubCommand hub;
         @Spec CommandSpec spec;
-
-        @Parameters(paramLabel = "REPO", description = "Repository id, owner/name.")
-        String repo;
-        @Option(names = "--revision", defaultValue = "main", description = "Branch, tag or commit (default ${DEFAULT-VALUE}).")
-        String revision;
+        @Mixin RepoAtRevision target;
 
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            hub.client().listFiles(repo, revision).forEach(f -> out.println(describe(f)));
+            hub.client().listFiles(target.repo, target.revision).forEach(f -> out.println(describe(f)));
             out.flush();
             return 0;
         }
@@ -178,18 +171,14 @@ public final class HubCommand implements Runnable {
     static final class Download implements Callable<Integer> {
         @ParentCommand HubCommand hub;
         @Spec CommandSpec spec;
-
-        @Parameters(paramLabel = "REPO", description = "Repository id, owner/name.")
-        String repo;
-        @Option(names = "--revision", defaultValue = "main", description = "Branch, tag or commit (default ${DEFAULT-VALUE}).")
-        String revision;
+        @Mixin RepoAtRevision target;
         @Option(names = "--include", paramLabel = "GLOB", arity = "1..*", description = "Only files matching these patterns (fnmatch, as huggingface_hub).")
         List<String> include = new ArrayList<>();
 
         @Override
         public Integer call() {
             PrintWriter err = spec.commandLine().getErr();
-            Path dir = hub.client().snapshot(repo, revision, include, DownloadProgress.forConsole(err));
+            Path dir = hub.client().snapshot(target.repo, target.revision, include, DownloadProgress.forConsole(err));
             err.flush();
             spec.commandLine().getOut().println(dir);
             spec.commandLine().getOut().flush();
@@ -222,6 +211,14 @@ public final class HubCommand implements Runnable {
             spec.commandLine().getOut().flush();
             return 0;
         }
+    }
+
+    /** The {@code REPO [--revision R]} arguments that info, files and download share. */
+    static final class RepoAtRevision {
+        @Parameters(paramLabel = "REPO", description = "Repository id, owner/name.")
+        String repo;
+        @Option(names = "--revision", defaultValue = "main", description = "Branch, tag or commit (default ${DEFAULT-VALUE}).")
+        String revision;
     }
 
     private static String describe(RepoFile f) {

@@ -29,7 +29,7 @@ class PythonEnvironmentTest {
 
     @Test
     void settingsComeFromTheEnvironmentVariables() {
-        Path user = Path.of("/home/ada");
+        Path user = Path.of("/users/ada");
         assertEquals(new EnvironmentSettings(null, user.resolve(".cache/peft4j"), null), EnvironmentSettings.from(Map.of(), user));
         assertEquals(Path.of("/xdg/peft4j"), EnvironmentSettings.from(Map.of("XDG_CACHE_HOME", "/xdg"), user).home());
         EnvironmentSettings all = EnvironmentSettings.from(Map.of("PEFT4J_HOME", "/p4j", "XDG_CACHE_HOME", "/xdg",
