@@ -2,6 +2,8 @@ package io.peft4j.cli;
 
 import io.peft4j.bridge.PythonRuntime;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -22,12 +24,18 @@ public final class TinyModelCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Model directory to write (replaced if present).")
     Path out;
 
+    @Option(names = "--init-range", defaultValue = "0.2", paramLabel = "STD",
+            description = "Std of the random weights (default: ${DEFAULT-VALUE}; transformers' 0.02 leaves a 64-wide"
+                    + " model's predictions nearly uniform, so little of what it learns shows).")
+    double initRange;
+
     @Option(names = "--seed", defaultValue = "0", description = "Weight seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Override
     public Integer call() {
-        Object dir = PythonRuntime.get().call("tiny", "make_tiny_llama", out.toAbsolutePath().toString(), seed);
+        Object dir = PythonRuntime.get().invoke(Object.class, "tiny", "make_tiny_llama",
+                List.of(out.toAbsolutePath().toString(), seed), Map.of("initializer_range", initRange));
         spec.commandLine().getOut().println("tiny model: " + dir);
         spec.commandLine().getOut().flush();
         return 0;
