@@ -43,6 +43,7 @@ def main(argv):
         init_process_group(spec.get("backend"), spec["train"].get("device", "auto"))
         control = CancelControl(spec.get("cancel_file"), events)
         run(spec["train"], events, control)
+        shut_down_process_group()
         return 0
     except BaseException as error:
         report_error(spec.get("error_dir"), rank, error)
@@ -50,6 +51,17 @@ def main(argv):
     finally:
         if events is not None:
             events.close()
+
+
+def shut_down_process_group():
+    """Waits for every rank, then tears the process group down before the interpreter exits: a rank
+    that exits with gloo's threads still running is aborted ("terminate called without an active
+    exception"), which fails the whole launch."""
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
 
 
 def run(config, listener, control):

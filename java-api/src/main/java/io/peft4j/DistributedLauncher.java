@@ -101,7 +101,10 @@ final class DistributedLauncher {
         } else {
             command.addAll(List.of("torch.distributed.run", "--nproc-per-node", String.valueOf(d.processesPerNode())));
             if (d.masterAddress() == null) {
-                command.add("--standalone");
+                // --standalone, but on 127.0.0.1 rather than "localhost" (which may resolve to ::1 for one
+                // side and 127.0.0.1 for the other); port 0 lets the store pick a free port
+                command.addAll(List.of("--nnodes", "1", "--rdzv-backend", "c10d", "--rdzv-endpoint", "127.0.0.1:0",
+                        "--rdzv-id", "peft4j-" + ProcessHandle.current().pid() + "-" + System.nanoTime()));
             } else {
                 command.addAll(List.of("--nnodes", String.valueOf(d.nodes()), "--node-rank", String.valueOf(d.nodeRank()),
                         "--master-addr", d.masterAddress(), "--master-port", String.valueOf(d.masterPort())));

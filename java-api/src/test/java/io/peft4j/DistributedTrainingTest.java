@@ -145,9 +145,11 @@ class DistributedTrainingTest {
     void commandsForTorchrunAndAccelerate() {
         Path python = Path.of("/venv/bin/python");
         Path spec = Path.of("/work/spec.json");
-        assertEquals(List.of("/venv/bin/python", "-m", "torch.distributed.run", "--nproc-per-node", "2", "--standalone",
-                        "-m", "peft4j_bridge.launch", "/work/spec.json"),
-                DistributedLauncher.command(python, Distributed.processes(2), "peft4j_bridge.launch", spec));
+        List<String> local = DistributedLauncher.command(python, Distributed.processes(2), "peft4j_bridge.launch", spec);
+        assertEquals(List.of("/venv/bin/python", "-m", "torch.distributed.run", "--nproc-per-node", "2", "--nnodes", "1",
+                        "--rdzv-backend", "c10d", "--rdzv-endpoint", "127.0.0.1:0", "--rdzv-id"), local.subList(0, 12));
+        assertTrue(local.get(12).startsWith("peft4j-"), local.toString());
+        assertEquals(List.of("-m", "peft4j_bridge.launch", "/work/spec.json"), local.subList(13, 16));
         assertEquals(List.of("/venv/bin/python", "-m", "torch.distributed.run", "--nproc-per-node", "8", "--nnodes", "2",
                         "--node-rank", "1", "--master-addr", "10.0.0.1", "--master-port", "29500",
                         "-m", "peft4j_bridge.launch", "/work/spec.json"),
