@@ -11,6 +11,12 @@ import org.ejml.dense.row.CommonOps_DDRM;
  */
 public final class ProductSvd {
 
+    /**
+     * Singular values at most this fraction of the largest are treated as zero: float32 factors
+     * and weights cannot resolve them (they are rounding noise).
+     */
+    public static final double NEGLIGIBLE = 1e-6;
+
     private ProductSvd() {}
 
     /** The singular values of {@code scale * B @ A}, descending ({@code r} of them, trailing ones possibly zero). */

@@ -13,7 +13,8 @@ final class RankChoice {
     /** The rank to keep of {@code f} under {@code maxRank} and the optional energy fraction. */
     static int choose(Factorization f, int maxRank, OptionalDouble energy) {
         int cap = Math.min(maxRank, f.width());
-        while (cap > 0 && f.s()[cap - 1] <= 0) {
+        double negligible = f.width() == 0 ? 0 : f.s()[0] * ProductSvd.NEGLIGIBLE;
+        while (cap > 0 && f.s()[cap - 1] <= negligible) {
             cap--;
         }
         if (energy.isEmpty() || f.totalEnergy() <= 0) {
