@@ -71,12 +71,19 @@ final class RandomizedSvd {
         return s;
     }
 
-    /** {@code [Q, R]} of the thin QR decomposition of a tall matrix. */
+    /**
+     * {@code [Q, R]} of the thin QR decomposition of a tall matrix. A rank-deficient matrix (a zero
+     * column, an untrained LoRA's {@code B = 0}) is fine: EJML reports it as a failure but leaves the
+     * reflector of that column the identity, so {@code Q} stays orthonormal and {@code R} gets a zero.
+     */
     static DMatrixRMaj[] thinQr(DMatrixRMaj m) {
-        QRDecomposition<DMatrixRMaj> qr = DecompositionFactory_DDRM.qr(m.numRows, m.numCols);
-        if (!qr.decompose(m)) {
-            throw new ExtractException("the QR decomposition failed (non-finite weights?)");
+        for (double x : m.data) {
+            if (!Double.isFinite(x)) {
+                throw new ExtractException("non-finite values (NaN or infinity) in the weights");
+            }
         }
+        QRDecomposition<DMatrixRMaj> qr = DecompositionFactory_DDRM.qr(m.numRows, m.numCols);
+        qr.decompose(m);
         return new DMatrixRMaj[] {qr.getQ(null, true), qr.getR(null, true)};
     }
 
