@@ -53,7 +53,9 @@ class RandomizedSvdTest {
                 java.nio.file.Path.of("o")).maxRank(12).build();
         Decomposed result = new ModuleWork.Streamed("m", ROWS, COLS, false, () -> d).decompose(options, 3);
         assertEquals(12, result.row().rank());
-        assertEquals(measured(d, result.pair()), result.row().relativeError(), 1e-5);
+        double measured = measured(d, result.pair());
+        assertEquals(measured, result.row().relativeError(), 1e-3 * measured, "stated " + result.row().relativeError()
+                + ", measured " + measured);
         double energy = 1 - Math.pow(d.optimalError(12), 2);
         assertEquals(energy, result.row().energyKept(), 0.01 * (1 - energy) + 1e-6, "energy kept");
     }

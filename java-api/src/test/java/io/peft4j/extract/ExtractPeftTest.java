@@ -6,12 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.peft4j.Peft;
 import io.peft4j.bridge.PythonRuntime;
 import io.peft4j.merge.MergeOptions;
+import io.peft4j.peft.LoraAdapter;
+import io.peft4j.peft.LoraModule;
 import io.peft4j.safetensors.Safetensors;
 import io.peft4j.safetensors.TensorSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,7 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
  * a tiny Llama BASE and TUNED = BASE + a rank-4 delta + 1 % noise per linear module, made with
  * transformers. PEFT loads the extracted adapter with the ranks and scaling the report states, and
  * its logits match TUNED's; DoRA and rsLoRA-with-patterns adapters made by PEFT re-factor into plain
- * LoRA that PEFT merges to the same weights (DoRA) or runs to the same logits (rsLoRA).
+ * LoRA that PEFT merges to the same weights (DoRA) or runs to the same logits (rsLoRA). And
+ * {@code mergekit-extract-lora} (mergekit 0.1.5, full SVD, from the test layer) run on the same pair:
+ * the randomized extraction's error is within 1 % of mergekit's on every module.
  */
 class ExtractPeftTest {
 
@@ -128,5 +133,37 @@ class ExtractPeftTest {
         double[] none = values(logits(base, null));
         assertTrue(distance(original, converted) / distance(original, none) < 1e-4, "same logits as the rsLoRA adapter");
         assertTrue(Files.readString(refactored.out().resolve("adapter_config.json")).contains("\"use_rslora\" : false"));
+    }
+
+    @Test
+    void errorIsWithinOnePercentOfMergekitsFullSvd() throws Exception {
+        Path scripts = Path.of((String) python().getValue("__import__('sysconfig').get_path('scripts')"));
+        Path mergekit = temp.resolve("mergekit");
+        Process p = new ProcessBuilder(scripts.resolve("mergekit-extract-lora").toString(), "--model", tuned.toString(),
+                "--base-model", base.toString(), "--out-path", mergekit.toString(), "--max-rank", "4",
+                "-e", "embed_tokens", "-e", "lm_head", "--skip-undecomposable")
+                .redirectErrorStream(true).redirectOutput(temp.resolve("mergekit.log").toFile()).start();
+        assertTrue(p.waitFor(10, TimeUnit.MINUTES) && p.exitValue() == 0, Files.readString(temp.resolve("mergekit.log")));
+        ExtractReport ours = Peft.extract(ExtractOptions.fromModels(base, tuned, temp.resolve("vs-mergekit")).maxRank(4).build());
+        try (LoraAdapter theirs = LoraAdapter.load(mergekit); TensorSource b = Safetensors.open(base);
+             TensorSource t = Safetensors.open(tuned)) {
+            assertEquals(ours.modules().size(), theirs.modules().size());
+            for (ModuleExtraction m : ours.modules()) {
+                LoraModule their = theirs.module(m.module()).orElseThrow();
+                float[] w = b.tensor(their.baseWeightName()).toFloatArray();
+                float[] v = t.tensor(their.baseWeightName()).toFloatArray();
+                float[] d = their.deltaWeight();
+                double err = 0;
+                double norm = 0;
+                for (int i = 0; i < w.length; i++) {
+                    double x = (double) v[i] - w[i];
+                    err += (x - d[i]) * (x - d[i]);
+                    norm += x * x;
+                }
+                double mergekitError = Math.sqrt(err / norm);
+                assertTrue(m.relativeError() <= 1.01 * mergekitError, m.module() + ": " + m.relativeError() + " vs mergekit's "
+                        + mergekitError);
+            }
+        }
     }
 }

@@ -38,9 +38,16 @@ public final class Main {
 
     private Main() {}
 
-    /** Runs the CLI and exits with its code. */
+    /**
+     * Runs the CLI and exits with its code, after flushing what the command printed (picocli's
+     * writers flush only on println/printf, and {@code System.exit} would drop a final {@code print}).
+     */
     public static void main(String[] args) {
-        System.exit(run(args));
+        CommandLine cli = commandLine();
+        int code = cli.execute(args);
+        cli.getOut().flush();
+        cli.getErr().flush();
+        System.exit(code);
     }
 
     /** Runs the CLI and returns its exit code (for tests). */

@@ -87,8 +87,11 @@ class ExtractCommandTest {
                 "--out", adapter.toString(), "--rank", "8", "--energy", "0.99");
         assertEquals(0, run.code(), run.err());
         assertTrue(run.out().contains("extracted 2 module(s) into " + adapter + ": r=2"), run.out());
-        assertTrue(run.out().contains("model.layers.0.self_attn.q_proj      24x16     2"), run.out());
+        assertTrue(run.out().matches("(?s).*model\\.layers\\.0\\.self_attn\\.q_proj +24x16 +2 +100\\.00% .*"), run.out());
         assertTrue(Files.isRegularFile(adapter.resolve("adapter_model.safetensors")));
+
+        Result inspect = cli("inspect", adapter.toString());
+        assertTrue(inspect.out().contains("adapter_model.safetensors"), "the last print reaches stdout: " + inspect.out());
 
         Result stats = cli("inspect", "--stats", adapter.toString());
         assertEquals(0, stats.code(), stats.err());
