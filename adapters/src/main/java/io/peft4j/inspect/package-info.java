@@ -1,7 +1,8 @@
 /**
- * Looking inside checkpoints and adapters: {@link io.peft4j.inspect.Inspector} lists tensors and
- * configuration; {@link io.peft4j.inspect.DeltaStatistics} measures each LoRA module's update
- * (norm, effective rank, energy ranks) and compares two adapters (cosine similarity per module),
- * exactly and in factor space.
+ * What an adapter or safetensors file holds, summarised for people and for {@code --json}:
+ * tensors, dtypes, modules, ranks and configuration ({@link io.peft4j.inspect.Inspector}); and what
+ * an adapter's updates are ({@link io.peft4j.inspect.DeltaStatistics}): per LoRA module the norm,
+ * effective rank and energy ranks, and two adapters compared by cosine similarity, exactly and in
+ * factor space.
  */
 package io.peft4j.inspect;
