@@ -28,9 +28,9 @@ final class RandomizedSvd {
         int n = delta.cols();
         int l = Math.min(width, Math.min(m, n));
         RowBlockProducts products = new RowBlockProducts(delta);
-        float[] omega = gaussian(n * l, seed);
-        float[] y = new float[m * l];
-        float[] z = new float[n * l];
+        float[] omega = gaussian(Math.multiplyExact(n, l), seed);
+        float[] y = new float[Math.multiplyExact(m, l)];
+        float[] z = new float[Math.multiplyExact(n, l)];
         double energy = products.multiply(omega, l, y);
         for (int iteration = 0; iteration < powerIterations; iteration++) {
             products.multiplyTransposed(orthonormalColumns(y, m, l), l, z);

@@ -3,6 +3,7 @@ package io.peft4j.examples.bench;
 import io.peft4j.Peft;
 import io.peft4j.extract.ExtractOptions;
 import io.peft4j.extract.ExtractReport;
+import io.peft4j.extract.ModuleSelection;
 import io.peft4j.peft.LoraAdapter;
 import io.peft4j.peft.LoraModule;
 import io.peft4j.safetensors.Safetensors;
@@ -26,8 +27,10 @@ import java.util.Locale;
  * reconstruction error {@code ||delta - s B A||_F / ||delta||_F} of each adapter, computed here by the
  * same code for both, and their ratio (peft4j's must be at most 1.01x mergekit's).
  *
- * <p>Usage: {@code PEFT4J_PYTHON=venv MERGEKIT=path/to/mergekit-extract-lora ExtractBench [WORK_DIR [RANK]]}
- * (default {@code $TMPDIR/peft4j-extract-bench}, rank 32). Wall times are whole processes, start-up included.
+ * <p>Usage: {@code PEFT4J_PYTHON=venv MERGEKIT=path/to/mergekit-extract-lora ExtractBench [WORK_DIR [RANK [LAYERS]]]}
+ * (default {@code $TMPDIR/peft4j-extract-bench}, rank 32, all 12 layers; {@code LAYERS} n extracts the
+ * linear modules of the first n layers only, both tools, for a busy machine). Wall times are whole
+ * processes, start-up included.
  */
 public final class ExtractBench {
 
@@ -37,15 +40,21 @@ public final class ExtractBench {
 
     /** Runs the benchmark, or with {@code --child BASE TUNED OUT RANK} one timed extraction. */
     public static void main(String[] args) throws Exception {
-        if (args.length == 5 && args[0].equals("--child")) {
+        if (args.length == 6 && args[0].equals("--child")) {
             long start = System.nanoTime();
             ExtractReport r = Peft.extract(ExtractOptions.fromModels(Path.of(args[1]), Path.of(args[2]), Path.of(args[3]))
-                    .maxRank(Integer.parseInt(args[4])).build());
+                    .maxRank(Integer.parseInt(args[4])).targets(ModuleSelection.regex(args[5] + ".*")).build());
             System.out.printf(Locale.ROOT, "{\"seconds\": %.4f, \"modules\": %d}%n", (System.nanoTime() - start) / 1e9, r.modules().size());
             return;
         }
         Path work = Path.of(args.length > 0 ? args[0] : Path.of(System.getProperty("java.io.tmpdir"), "peft4j-extract-bench").toString());
         int rank = args.length > 1 ? Integer.parseInt(args[1]) : 32;
+        int layers = args.length > 2 ? Integer.parseInt(args[2]) : 12;
+        StringBuilder alternatives = new StringBuilder();
+        for (int i = 0; i < layers; i++) {
+            alternatives.append(i == 0 ? "" : "|").append(i);
+        }
+        String linear = "model\\.layers\\.(" + alternatives + ")\\.(self_attn|mlp)\\.";
         generate(work);
         Path base = work.resolve("base");
         Path tuned = work.resolve("tuned");
@@ -54,15 +63,15 @@ public final class ExtractBench {
         Path theirs = MergeBench.fresh(work.resolve("mergekit-r" + rank));
         MeasuredProcess mergekit = MeasuredProcess.wall(List.of(mergekit(), "--model", tuned.toString(), "--base-model",
                 base.toString(), "--out-path", theirs.toString(), "--max-rank", Integer.toString(rank),
-                "-e", "embed_tokens", "-e", "lm_head", "--skip-undecomposable"));
+                "-e", "embed_tokens", "-e", "lm_head", "-i", "^" + linear, "--skip-undecomposable"));
         Path ours = MergeBench.fresh(work.resolve("peft4j-r" + rank));
         MeasuredProcess java = MeasuredProcess.wall(MeasuredProcess.java(JAVA_HEAP, ExtractBench.class, "--child",
-                base.toString(), tuned.toString(), ours.toString(), Integer.toString(rank)));
+                base.toString(), tuned.toString(), ours.toString(), Integer.toString(rank), linear));
         String loadAfter = Files.readString(Path.of("/proc/loadavg")).strip();
 
         List<double[]> errors = errors(base, tuned, ours, theirs);
-        System.out.printf(Locale.ROOT, "pair: %s (%.0f MB each, bf16), rank %d, %d modules%n", work,
-                MergeBench.size(base) / 1e6, rank, errors.size());
+        System.out.printf(Locale.ROOT, "pair: %s (%.0f MB each, bf16), rank %d, %d modules (the first %d layers)%n", work,
+                MergeBench.size(base) / 1e6, rank, errors.size(), layers);
         System.out.printf(Locale.ROOT, "%-34s %8s %14s %14s%n", "", "wall s", "peak RSS MB", "peak anon MB");
         System.out.printf(Locale.ROOT, "%-34s %8.2f %14.0f %14.0f%n", "mergekit-extract-lora (full SVD)", mergekit.seconds(),
                 mergekit.peakRssMb(), mergekit.peakAnonMb());
