@@ -34,7 +34,7 @@ import java.util.Locale;
  */
 public final class ExtractBench {
 
-    private static final String JAVA_HEAP = "256m";
+    private static final String JAVA_HEAP = "64m";
 
     private ExtractBench() {}
 
