@@ -214,25 +214,6 @@ public final class HubClient implements AutoCloseable {
         return dir;
     }
 
-    /**
-     * Where a model or adapter named by the user lives: an existing local directory is used as is;
-     * otherwise the name is a Hub id, optionally {@code owner/name@revision}, and its snapshot is
-     * downloaded (or found in the cache). Training and merge commands accept Hub ids through this.
-     */
-    public Path resolveModel(String idOrPath) {
-        Path local = Path.of(idOrPath);
-        if (Files.isDirectory(local)) {
-            return local;
-        }
-        int at = idOrPath.lastIndexOf('@');
-        String repo = at < 0 ? idOrPath : idOrPath.substring(0, at);
-        String revision = at < 0 ? "main" : idOrPath.substring(at + 1);
-        if (!looksLikeRepoId(repo)) {
-            throw new HubException("no directory " + idOrPath + " and it is not a Hub repository id either");
-        }
-        return snapshot(repo, revision, List.of());
-    }
-
     /** Pushes an adapter directory to {@code repo} on the {@code main} branch, creating the repository if needed. */
     public CommitInfo upload(Path adapterDir, String repo) {
         return upload(adapterDir, repo, UploadOptions.DEFAULT);
@@ -246,15 +227,6 @@ public final class HubClient implements AutoCloseable {
             throw new HubException("uploading to " + id + " needs a token with write access: set HF_TOKEN");
         }
         return new Uploader(http).upload(dir, id, options);
-    }
-
-    private static boolean looksLikeRepoId(String s) {
-        try {
-            RepoId.of(s);
-            return true;
-        } catch (HubException e) {
-            return false;
-        }
     }
 
     private void requireOnline(String what) {
