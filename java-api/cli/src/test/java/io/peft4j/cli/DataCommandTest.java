@@ -23,7 +23,7 @@ import picocli.CommandLine;
  */
 class DataCommandTest {
 
-    static final Path WORDLEVEL = Path.of("..", "adapters", "src", "test", "resources", "data", "wordlevel");
+    static final Path WORDLEVEL = Path.of("..", "..", "adapters", "src", "test", "resources", "data", "wordlevel");
 
     @TempDir
     Path tmp;

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@code peft4j inspect} on adapters, plain files and broken input, through the real CLI. */
 class InspectCommandTest {
 
-    static final Path FIXTURES = Path.of("../adapters/src/test/resources");
+    static final Path FIXTURES = Path.of("../../adapters/src/test/resources");
 
     @Test
     void adapterSummaryAndJson() throws IOException {
@@ -43,7 +43,7 @@ class InspectCommandTest {
 
     @Test
     void everyRealAdapterInspects() throws IOException {
-        Path real = Path.of("../../shared/real-adapters");
+        Path real = Path.of("../../../shared/real-adapters");
         assumeTrue(Files.isDirectory(real), "shared/real-adapters/ is not beside this checkout; skipping");
         try (Stream<Path> dirs = Files.list(real)) {
             for (Path dir : dirs.filter(Files::isDirectory).toList()) {

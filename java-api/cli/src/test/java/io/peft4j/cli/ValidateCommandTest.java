@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ValidateCommandTest {
 
     private static Path real(String name) {
-        Path folder = Path.of("../../shared/real-adapters");
+        Path folder = Path.of("../../../shared/real-adapters");
         Assumptions.assumeTrue(Files.isDirectory(folder), "shared/real-adapters/ is not beside this checkout; skipping");
         return folder.resolve(name);
     }
