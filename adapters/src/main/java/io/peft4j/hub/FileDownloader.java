@@ -178,23 +178,30 @@ final class FileDownloader {
         }
         listener.started(path, meta.size());
         listener.advanced(path, resumed);
-        receive(repo, path, meta, target, listener);
-        Optional<String> problem = problem(repo, path, meta, target);
+        String sha256 = receive(repo, path, meta, target, listener);
+        Optional<String> problem = problem(repo, path, meta, target, sha256);
         if (problem.isPresent() && resumed > 0) {
             listener.advanced(path, -Files.size(target));
             Files.write(target, new byte[0]);
-            receive(repo, path, meta, target, listener);
-            problem = problem(repo, path, meta, target);
+            sha256 = receive(repo, path, meta, target, listener);
+            problem = problem(repo, path, meta, target, sha256);
         }
         if (problem.isPresent()) {
             throw new HubHttpException(problem.get(), 0, null);
         }
     }
 
-    /** Appends the rest of the file to {@code target}, resuming with {@code Range} after a dropped connection. */
-    private void receive(RepoId repo, String path, Metadata meta, Path target, DownloadListener listener) throws IOException {
-        try (FileChannel out = FileChannel.open(target, StandardOpenOption.WRITE)) {
+    /**
+     * Appends the rest of the file to {@code target}, resuming with {@code Range} after a dropped
+     * connection; returns the sha256 of the whole file when the etag is one (an LFS file), else null.
+     */
+    private String receive(RepoId repo, String path, Metadata meta, Path target, DownloadListener listener) throws IOException {
+        MessageDigest sha = SHA256.matcher(meta.etag()).matches() ? digest("SHA-256") : null;
+        try (FileChannel out = FileChannel.open(target, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             long written = out.size();
+            if (sha != null) {
+                hash(out, written, sha); // the start a killed download left
+            }
             out.position(written);
             int faults = 0;
             boolean complete = written > 0 && written == meta.size();
@@ -213,8 +220,11 @@ final class FileDownloader {
                         out.position(0);
                         listener.advanced(path, -written);
                         written = 0;
+                        if (sha != null) {
+                            sha.reset();
+                        }
                     }
-                    written += copy(response.body().byteStream(), out, path, listener);
+                    written += copy(response.body().byteStream(), out, sha, path, listener);
                     complete = true;
                 } catch (Stalled e) {
                     throw new HubHttpException("download of " + path + " from " + repo + " stalled: " + e.getMessage(), 0, e);
@@ -232,6 +242,20 @@ final class FileDownloader {
                 }
             }
             out.force(false);
+        }
+        return sha == null ? null : HexFormat.of().formatHex(sha.digest());
+    }
+
+    private static void hash(FileChannel file, long length, MessageDigest sha) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(BUFFER);
+        for (long at = 0; at < length; ) {
+            buffer.clear().limit((int) Math.min(BUFFER, length - at));
+            int n = file.read(buffer, at);
+            if (n < 0) {
+                throw new IOException("file shrank while reading it");
+            }
+            sha.update(buffer.array(), 0, n);
+            at += n;
         }
     }
 
@@ -259,58 +283,79 @@ final class FileDownloader {
         return start;
     }
 
-    private long copy(InputStream in, FileChannel out, String path, DownloadListener listener) throws IOException {
+    /**
+     * Copies the body to {@code out} in writes of up to {@link #BUFFER} bytes (hashed as they are
+     * written, so the digest always matches the file), abandoning it when less than
+     * {@link #LOW_SPEED_BYTES} arrive within the stall window.
+     */
+    private long copy(InputStream in, FileChannel out, MessageDigest sha, String path, DownloadListener listener) throws IOException {
         byte[] buffer = new byte[BUFFER];
-        ByteBuffer wrap = ByteBuffer.wrap(buffer);
         long total = 0;
+        int filled = 0;
         long windowStart = System.nanoTime();
         long windowBytes = 0;
         int n;
-        while ((n = in.read(buffer)) >= 0) {
-            wrap.clear().limit(n);
-            while (wrap.hasRemaining()) {
-                out.write(wrap);
-            }
-            total += n;
-            windowBytes += n;
-            listener.advanced(path, n);
-            long now = System.nanoTime();
-            if (now - windowStart >= stallWindow.toNanos()) {
-                if (windowBytes < LOW_SPEED_BYTES) {
-                    throw new Stalled(windowBytes + " bytes in the last " + stallWindow.toMillis() / 1000.0
-                            + " s, less than " + LOW_SPEED_BYTES);
+        try {
+            while ((n = in.read(buffer, filled, buffer.length - filled)) >= 0) {
+                filled += n;
+                windowBytes += n;
+                if (filled == buffer.length) {
+                    total += write(buffer, filled, out, sha, path, listener);
+                    filled = 0;
                 }
-                windowStart = now;
-                windowBytes = 0;
+                long now = System.nanoTime();
+                if (now - windowStart >= stallWindow.toNanos()) {
+                    if (windowBytes < LOW_SPEED_BYTES) {
+                        throw new Stalled(windowBytes + " bytes in the last " + stallWindow.toMillis() / 1000.0
+                                + " s, less than " + LOW_SPEED_BYTES);
+                    }
+                    windowStart = now;
+                    windowBytes = 0;
+                }
             }
+        } finally {
+            total += write(buffer, filled, out, sha, path, listener); // what arrived is kept, for a resume
         }
         return total;
     }
 
-    /** What is wrong with the finished file: its size, or the sha256 (LFS) or git blob sha1 (regular file) its etag names. */
-    private static Optional<String> problem(RepoId repo, String path, Metadata meta, Path file) throws IOException {
+    private static int write(byte[] buffer, int length, FileChannel out, MessageDigest sha, String path,
+                             DownloadListener listener) throws IOException {
+        ByteBuffer wrap = ByteBuffer.wrap(buffer, 0, length);
+        while (wrap.hasRemaining()) {
+            out.write(wrap);
+        }
+        if (sha != null) {
+            sha.update(buffer, 0, length);
+        }
+        listener.advanced(path, length);
+        return length;
+    }
+
+    /**
+     * What is wrong with the finished file: its size, or the sha256 (LFS, computed while writing)
+     * or git blob sha1 (regular file, read back: such files are small) its etag names.
+     */
+    private static Optional<String> problem(RepoId repo, String path, Metadata meta, Path file, String sha256) throws IOException {
         long size = Files.size(file);
         if (meta.size() >= 0 && size != meta.size()) {
             return Optional.of("download of " + path + " from " + repo + " has " + size + " bytes, the Hub announced " + meta.size());
         }
-        boolean lfs = SHA256.matcher(meta.etag()).matches();
-        if (!lfs && !GIT_SHA1.matcher(meta.etag()).matches()) {
+        String actual;
+        if (sha256 != null) {
+            actual = sha256;
+        } else if (GIT_SHA1.matcher(meta.etag()).matches()) {
+            MessageDigest sha1 = digest("SHA-1");
+            sha1.update(("blob " + size + "\0").getBytes(StandardCharsets.US_ASCII));
+            try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+                hash(in, size, sha1);
+            }
+            actual = HexFormat.of().formatHex(sha1.digest());
+        } else {
             return Optional.empty(); // an etag of another form names no checksum: the size is all there is to check
         }
-        MessageDigest digest = digest(lfs ? "SHA-256" : "SHA-1");
-        if (!lfs) {
-            digest.update(("blob " + size + "\0").getBytes(StandardCharsets.US_ASCII));
-        }
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] buffer = new byte[BUFFER];
-            int n;
-            while ((n = in.read(buffer)) > 0) {
-                digest.update(buffer, 0, n);
-            }
-        }
-        String actual = HexFormat.of().formatHex(digest.digest());
         return actual.equals(meta.etag()) ? Optional.empty() : Optional.of("download of " + path + " from " + repo
-                + " is corrupt: " + (lfs ? "sha256 " : "git blob sha1 ") + actual + ", expected " + meta.etag());
+                + " is corrupt: " + (sha256 != null ? "sha256 " : "git blob sha1 ") + actual + ", expected " + meta.etag());
     }
 
     private static MessageDigest digest(String algorithm) {
