@@ -40,9 +40,9 @@ import okhttp3.OkHttpClient;
  *
  * <p>Every answer is bounded: an API call (retries included) must finish within the
  * {@linkplain Builder#timeout timeout}, a listing (search, file tree) within the same timeout of time
- * spent waiting on the Hub and {@link #MAX_PAGES} pages, a JSON answer within
- * {@value HubHttp#MAX_JSON_BYTES} bytes and {@value HubHttp#MAX_JSON_DEPTH} levels of nesting, and a
- * download is abandoned when less than 1 KiB arrives within the {@linkplain Builder#stallTimeout stall timeout}.
+ * spent waiting on the Hub and {@link #MAX_PAGES} pages, a JSON answer within 64 MiB and 128
+ * levels of nesting, and a download is abandoned when less than 1 KiB arrives within the
+ * {@linkplain Builder#stallTimeout stall timeout}.
  * Answers that do not have the shape of the Hub's are refused. Closing the client releases its
  * connections; a closed client refuses further requests.
  */
