@@ -1,7 +1,10 @@
 package io.peft4j.merge;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.peft4j.core.JsonErrors;
+import io.peft4j.core.RegularFiles;
 import io.peft4j.safetensors.Safetensors;
 import io.peft4j.safetensors.Tensor;
 import io.peft4j.safetensors.TensorInfo;
@@ -53,13 +56,13 @@ final class BaseCheckpoint implements AutoCloseable {
 
     private static JsonNode readConfig(Path directory) {
         Path file = directory.resolve("config.json");
-        if (!Files.isRegularFile(file)) {
+        if (Files.notExists(file)) {
             return JSON.createObjectNode();
         }
         try {
-            return JSON.readTree(file.toFile());
-        } catch (IOException e) {
-            throw new MergeException(file + ": not valid JSON: " + e.getMessage(), e);
+            return JSON.readTree(RegularFiles.readConfig(file));
+        } catch (JsonProcessingException e) {
+            throw new MergeException(file + ": not valid JSON: " + JsonErrors.describe(e), e);
         }
     }
 
