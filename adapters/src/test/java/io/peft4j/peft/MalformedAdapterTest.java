@@ -152,6 +152,17 @@ class MalformedAdapterTest {
     }
 
     @Test
+    void aConfigThatIsNotJsonIsNotQuoted(@TempDir Path elsewhere) throws IOException {
+        Path passwd = Files.writeString(elsewhere.resolve("passwd"), "rootsecret:x:0:0:root:/root:/bin/bash\n");
+        Files.createSymbolicLink(dir.resolve("adapter_config.json"), passwd);
+        AdapterFormatException e = assertThrows(AdapterFormatException.class, () -> AdapterConfig.read(dir));
+        assertEquals(dir.resolve("adapter_config.json") + ": not valid JSON (unrecognized token at line 1, column 1)", e.getMessage());
+        Files.delete(dir.resolve("adapter_config.json"));
+        e = assertThrows(AdapterFormatException.class, () -> AdapterConfig.parse("{\"r\": [1, 2", dir));
+        assertEquals(dir + ": not valid JSON (unexpected end of input at line 1, column 12)", e.getMessage());
+    }
+
+    @Test
     void pickleIsNeverLoaded() throws IOException {
         Files.writeString(dir.resolve("adapter_config.json"), CONFIG);
         Files.write(dir.resolve("adapter_model.bin"), new byte[] {(byte) 0x80, 2});
