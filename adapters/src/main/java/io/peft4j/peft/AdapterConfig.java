@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,6 +21,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A PEFT {@code adapter_config.json}: typed access to every field that affects the math, with
@@ -332,14 +334,17 @@ public final class AdapterConfig {
         }
     }
 
-    /** Writes {@code adapter_config.json} into {@code dir} through a temporary file and a rename. */
+    /**
+     * Writes {@code adapter_config.json} into {@code dir} through a temporary file and a rename; the
+     * file gets the permissions the umask gives any new file.
+     */
     public Path writeTo(Path dir) {
         Path target = dir.resolve(FILE_NAME);
         try {
             Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, ".adapter_config", ".tmp");
+            Path tmp = dir.resolve(".adapter_config." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
             try {
-                Files.writeString(tmp, toJson(), StandardCharsets.UTF_8);
+                Files.writeString(tmp, toJson(), StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
                 Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } finally {
                 Files.deleteIfExists(tmp);
