@@ -1,6 +1,5 @@
 package io.peft4j.core;
 
-import io.peft4j.Peft4jException;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;

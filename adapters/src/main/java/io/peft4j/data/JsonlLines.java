@@ -35,14 +35,14 @@ final class JsonlLines implements Closeable {
     private byte[] buffer = new byte[8192];
     private long lineNumber;
 
-    /** Opens {@code file}; a missing file or one that is not regular (a FIFO) is a {@link io.peft4j.Peft4jException}. */
+    /** Opens {@code file}; a missing file or one that is not regular (a FIFO) is a {@link io.peft4j.core.Peft4jException}. */
     JsonlLines(Path file) {
         this.file = file;
         RegularFiles.require(file);
         try {
             this.in = Files.newInputStream(file);
         } catch (IOException e) {
-            throw new io.peft4j.Peft4jException(file + ": cannot read: " + e.getMessage(), e);
+            throw new io.peft4j.core.Peft4jException(file + ": cannot read: " + e.getMessage(), e);
         }
     }
 

@@ -52,7 +52,7 @@ public final class AdapterConfig {
      * Reads and validates {@code adapter_config.json} (a file, or a directory containing it).
      *
      * @throws AdapterFormatException if it is missing or PEFT would not load it
-     * @throws io.peft4j.Peft4jException if it is not a regular file or cannot be read
+     * @throws io.peft4j.core.Peft4jException if it is not a regular file or cannot be read
      */
     public static AdapterConfig read(Path path) {
         Path file = Files.isDirectory(path) ? path.resolve(FILE_NAME) : path;

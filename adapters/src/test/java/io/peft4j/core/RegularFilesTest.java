@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
-import io.peft4j.Peft4jException;
 import io.peft4j.data.Dataset;
 import io.peft4j.estimate.ModelShapes;
 import io.peft4j.peft.AdapterConfig;

@@ -189,7 +189,7 @@ class MalformedFileTest {
                     "F6_E2M3 [4]", 3L, "F6_E3M2 [2, 4]", 6L, "C64 [2]", 16L, "F4 [0]", 0L), bytes);
             assertEquals(2, f.tensor("e8m0").toFloatArray().length);
             assertEquals("tensor f4 has dtype F4, which has no float32 conversion (its raw bytes are in data())",
-                    assertThrows(io.peft4j.Peft4jException.class, () -> f.tensor("f4").toFloatArray()).getMessage());
+                    assertThrows(io.peft4j.core.Peft4jException.class, () -> f.tensor("f4").toFloatArray()).getMessage());
             assertEquals(3, f.tensor("f6a").data().byteSize());
         }
     }
