@@ -9,7 +9,8 @@ import com.fasterxml.jackson.core.io.JsonEOFException;
  * Tells why Jackson could not parse a JSON file in a few words and a position, never quoting the
  * input: Jackson's own messages repeat the offending token ({@code Unrecognized token 'root'}, the
  * start of {@code /etc/passwd} behind a symbolic link) and its internal source description
- * ({@code [Source: REDACTED ...]}).
+ * ({@code [Source: REDACTED ...]}). The one thing named is a duplicate key, which only well-formed
+ * JSON up to that point can have.
  */
 public final class JsonErrors {
 
@@ -32,6 +33,9 @@ public final class JsonErrors {
         if (e instanceof StreamConstraintsException) {
             // "Document nesting depth (1001) exceeds the maximum allowed (1000, from `StreamReadConstraints...`)"
             return lowerFirst(message.replaceAll(", from `[^`]*`", "").lines().findFirst().orElse("")).strip();
+        }
+        if (message.startsWith("Duplicate field '")) {
+            return lowerFirst(message.lines().findFirst().orElse(""));
         }
         // Jackson's wording up to the first quote, colon or parenthesis; what follows quotes the input
         int cut = message.length();

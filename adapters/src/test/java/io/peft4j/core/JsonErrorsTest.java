@@ -19,6 +19,9 @@ class JsonErrorsTest {
         assertEquals("unrecognized token at line 1, column 1", describe("root:x:0:0:root:/root:/bin/bash\n"));
         assertEquals("unrecognized token at line 1, column 1", describe("ghp_secretTokenValue"));
         assertEquals("unexpected character at line 2, column 1", describe("{\n'single': 1}"));
+        assertEquals("duplicate field 'k' at line 1, column 13", JsonErrors.describe(assertThrows(JsonProcessingException.class,
+                () -> new ObjectMapper().enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+                        .readTree("{\"k\": 1, \"k\": 2}"))));
     }
 
     @Test
