@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.peft4j.data.Dataset;
+import io.peft4j.data.TokenCounter;
 import io.peft4j.estimate.ModelShapes;
 import io.peft4j.peft.AdapterConfig;
 import io.peft4j.safetensors.SafetensorsFile;
@@ -33,6 +34,7 @@ class RegularFilesTest {
         readers.put("adapter_config.json", AdapterConfig::read);
         readers.put("config.json", ModelShapes::fromConfigFile);
         readers.put("train.jsonl", file -> Dataset.read(file).close());
+        readers.put("tokenizer.json", file -> TokenCounter.load(file).close());
         for (var reader : readers.entrySet()) {
             Path fifo = dir.resolve(reader.getKey());
             assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor(), "mkfifo");
