@@ -131,7 +131,7 @@ public record ModelSource(String name, String origin, ModelShapes shapes, Long c
         for (RepoFile file : weights) {
             Path name = Path.of(repo, file.path());
             long headerLength = SafetensorsHeader.length(name, hub.readRange(repo, file.path(), "main", 0, 8), file.size());
-            byte[] header = hub.readRange(repo, file.path(), "main", 8, (int) headerLength);
+            byte[] header = headerLength == 0 ? new byte[0] : hub.readRange(repo, file.path(), "main", 8, (int) headerLength);
             total += parameterCount(SafetensorsHeader.parse(name, header, file.size()).tensors());
         }
         return total;
