@@ -48,8 +48,6 @@ public final class Main {
 
     /** The configured command line, for callers that redirect its output. */
     public static CommandLine commandLine() {
-        CommandLine cli = new CommandLine(new Main());
-        cli.setExecutionExceptionHandler(new OneLineErrors());
-        return cli;
+        return OneLineErrors.install(new CommandLine(new Main()));
     }
 }

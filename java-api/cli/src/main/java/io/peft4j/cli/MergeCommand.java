@@ -1,5 +1,6 @@
 package io.peft4j.cli;
 
+import io.peft4j.core.Printable;
 import io.peft4j.merge.BaseMerger;
 import io.peft4j.merge.MergeException;
 import io.peft4j.merge.MergeListener;
@@ -45,6 +46,10 @@ final class MergeCommand implements Callable<Integer> {
             description = "Largest shard, e.g. 5GB, 500MB (default: ${DEFAULT-VALUE}).")
     String maxShardSize;
 
+    @Option(names = "--allow-non-finite",
+            description = "Write merged weights even where an adapter makes them NaN or infinite (refused by default, as PEFT's safe_merge).")
+    boolean allowNonFinite;
+
     @Spec
     CommandSpec spec;
 
@@ -52,7 +57,8 @@ final class MergeCommand implements Callable<Integer> {
     public Integer call() {
         MergeOptions.Builder options = MergeOptions.builder(HubIds.resolve(base), out)
                 .adapters(adapters.stream().map(WeightedAdapter::parse).map(HubIds::resolve).toList())
-                .maxShardSize(parseSize(maxShardSize));
+                .maxShardSize(parseSize(maxShardSize))
+                .allowNonFinite(allowNonFinite);
         if (dtype != null) {
             options.dtype(parseDtype(dtype));
         }
@@ -68,7 +74,7 @@ final class MergeCommand implements Callable<Integer> {
         } else {
             report = BaseMerger.merge(options.listener(MergeListener.NONE).build());
         }
-        report.warnings().forEach(w -> spec.commandLine().getErr().println("peft4j merge: warning: " + w));
+        report.warnings().forEach(w -> spec.commandLine().getErr().println("peft4j merge: warning: " + Printable.of(w)));
         spec.commandLine().getOut().printf(Locale.ROOT, "merged %d adapter(s) into %s: %d tensors (%d changed), %d shard(s), %s in %.1f s%n",
                 adapters.size(), report.out(), report.tensors(), report.changed(), report.shards(),
                 Sizes.bytes(report.bytes()), (System.nanoTime() - start) / 1e9);
