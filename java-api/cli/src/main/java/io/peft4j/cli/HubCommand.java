@@ -41,7 +41,12 @@ public final class HubCommand implements Runnable {
     /** Created by picocli. */
     public HubCommand() {}
 
+    /** JSON output, with the characters that could act on a terminal escaped as well. */
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    static {
+        JSON.getFactory().setCharacterEscapes(Printable.jsonEscapes());
+    }
 
     @Spec
     CommandSpec spec;

@@ -91,7 +91,10 @@ class HubCliProcessTest {
         CliProcess info = peft4j("hub", "info", "acme/evil");
         assertEquals(0, info.exitCode(), info.err());
         assertTrue(info.out().contains("  clear\\x1b[2J\\x1b[Hscreen.txt "), info.out());
-        for (CliProcess r : List.of(files, info)) {
+        CliProcess json = peft4j("hub", "info", "acme/evil", "--json");
+        assertEquals(0, json.exitCode(), json.err());
+        assertTrue(json.out().contains("clear\\u001B[2J"), json.out());
+        for (CliProcess r : List.of(files, info, json)) {
             assertFalse(r.out().contains("\u001b"), "a raw ESC reached the terminal");
         }
     }
