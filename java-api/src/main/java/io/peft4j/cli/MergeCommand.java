@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -38,6 +39,9 @@ final class MergeCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory to create for the merged model.")
     Path out;
 
+    @Mixin
+    OverwriteOption overwrite;
+
     @Option(names = "--dtype", paramLabel = "bf16|f16|f32", description = "Output dtype of floating-point tensors (default: the base's).")
     String dtype;
 
@@ -52,7 +56,8 @@ final class MergeCommand implements Callable<Integer> {
     public Integer call() {
         MergeOptions.Builder options = MergeOptions.builder(HubIds.resolve(base), out)
                 .adapters(adapters.stream().map(WeightedAdapter::parse).map(HubIds::resolve).toList())
-                .maxShardSize(parseSize(maxShardSize));
+                .maxShardSize(parseSize(maxShardSize))
+                .overwrite(overwrite.overwrite);
         if (dtype != null) {
             options.dtype(parseDtype(dtype));
         }

@@ -1,11 +1,13 @@
 package io.peft4j.cli;
 
 import io.peft4j.bridge.PythonRuntime;
+import io.peft4j.output.OutputPolicy;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -21,8 +23,11 @@ public final class TinyModelCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Model directory to write (replaced if present).")
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Model directory to write.")
     Path out;
+
+    @Mixin
+    OverwriteOption overwrite;
 
     @Option(names = "--init-range", defaultValue = "0.2", paramLabel = "STD",
             description = "Std of the random weights (default: ${DEFAULT-VALUE}; transformers' 0.02 leaves a 64-wide"
@@ -34,6 +39,7 @@ public final class TinyModelCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        OutputPolicy.checkFolder(out, overwrite.overwrite);
         Object dir = PythonRuntime.get().invoke(Object.class, "tiny", "make_tiny_llama",
                 List.of(out.toAbsolutePath().toString(), seed), Map.of("initializer_range", initRange));
         spec.commandLine().getOut().println("tiny model: " + dir);
