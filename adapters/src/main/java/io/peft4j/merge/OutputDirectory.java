@@ -40,13 +40,16 @@ final class OutputDirectory implements AutoCloseable {
 
     private static final Pattern STAGED = Pattern.compile("\\.(.+)\\.(?:tmp|old)-([0-9a-f]{16})");
     private static final Pattern LOCK = Pattern.compile("\\.(.+)\\.tmp-([0-9a-f]{16})\\.lock");
+    /** The directories being written; also the lock that orders their creation against the shutdown hook. */
     private static final Set<OutputDirectory> LIVE = ConcurrentHashMap.newKeySet();
+    /** Set when the JVM starts to exit: no directory is created after that. Guarded by {@link #LIVE}. */
+    private static boolean stopping;
 
     static {
         try {
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(OutputDirectory::abort), "peft4j-output-cleanup"));
+            Runtime.getRuntime().addShutdownHook(new Thread(OutputDirectory::abortAll, "peft4j-output-cleanup"));
         } catch (IllegalStateException shuttingDown) {
-            // first used while the JVM exits: nothing can be interrupted any more
+            stopping = true;
         }
     }
 
@@ -100,12 +103,17 @@ final class OutputDirectory implements AutoCloseable {
                 OutputDirectory out = new OutputDirectory(absolute, id, channel, overwrite);
                 try {
                     channel.lock();
-                    Files.createDirectory(out.temp);
+                    synchronized (LIVE) {
+                        if (stopping) {
+                            throw new MergeException(target + ": interrupted before anything was written");
+                        }
+                        Files.createDirectory(out.temp);
+                        LIVE.add(out);
+                    }
                 } catch (IOException | RuntimeException e) {
                     out.close();
                     throw e;
                 }
-                LIVE.add(out);
                 return out;
             }
         } catch (IOException e) {
@@ -166,7 +174,15 @@ final class OutputDirectory implements AutoCloseable {
         deleteLeftovers();
     }
 
-    /** Called by the shutdown hook: no commit after this, and nothing unfinished stays. */
+    /** The shutdown hook: no directory is created or committed after this, and nothing unfinished stays. */
+    private static void abortAll() {
+        synchronized (LIVE) {
+            stopping = true;
+        }
+        LIVE.forEach(OutputDirectory::abort);
+    }
+
+    /** Stops one directory: no commit after this, and its unfinished files are deleted. */
     private void abort() {
         synchronized (this) {
             aborted = true;
