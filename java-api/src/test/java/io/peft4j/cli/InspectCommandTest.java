@@ -41,6 +41,16 @@ class InspectCommandTest {
         }
     }
 
+    /** On a terminal the summary is printed too (it was lost: printed without a line end, never flushed before exit). */
+    @Test
+    void humanSummaryOnATerminal() {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/script")), "no script(1) to make a pseudo-terminal");
+        CliRun run = CliRun.onTerminal("inspect", FIXTURES.resolve("peft/llama-patterns").toString());
+        assertEquals(0, run.exitCode(), run.out());
+        assertTrue(run.out().contains("rank_pattern {v_proj=2}\r\n"), run.out());
+        assertTrue(run.out().contains("trainable    608 parameters"), run.out());
+    }
+
     @Test
     void everyRealAdapterInspects() throws IOException {
         Path real = Path.of("../../shared/real-adapters");
