@@ -79,7 +79,8 @@ final class OutputDirectory implements AutoCloseable {
 
     /**
      * Checks the target, removes the unfinished outputs of dead peft4j processes beside it, and
-     * creates the temporary directory.
+     * creates the temporary directory, with the permissions the umask gives any new directory
+     * ({@code Files.createTempDirectory} would make it, and so the result, 0700).
      */
     static OutputDirectory create(Path target, boolean overwrite, Path... inputs) {
         checkFree(target, overwrite, inputs);

@@ -1,6 +1,6 @@
 package io.peft4j.output;
 
-import io.peft4j.Peft4jException;
+import io.peft4j.core.Peft4jException;
 
 /** An output that already holds something and may not be replaced (no {@code --overwrite}), or never may be. */
 public final class OutputExistsException extends Peft4jException {
