@@ -32,7 +32,7 @@ public final class AdapterExtractor {
 
     /** Runs the extraction {@code options} describe and writes the adapter. */
     public static ExtractReport extract(ExtractOptions options) {
-        OutputDirectory.checkFree(options.out());
+        OutputDirectory.checkFree(options.out(), false, inputs(options));
         long start = System.nanoTime();
         return options.adapter().isPresent() ? refactor(options, start) : fromModels(options, start);
     }
@@ -135,7 +135,8 @@ public final class AdapterExtractor {
 
     private static ExtractReport run(ExtractOptions options, List<ModuleWork> works, AdapterConfig config,
                                      Map<String, Tensor> whole, List<String> unchanged, List<String> warnings, long start) {
-        try (OutputDirectory out = OutputDirectory.create(options.out()); FactorSpill spill = new FactorSpill(out.path())) {
+        try (OutputDirectory out = OutputDirectory.create(options.out(), false, inputs(options));
+             FactorSpill spill = new FactorSpill(out.path())) {
             List<ModuleRunner.Finished> finished = ModuleRunner.run(works, options, spill);
             List<ModuleRunner.Finished> kept = new ArrayList<>();
             List<String> allUnchanged = new ArrayList<>(unchanged);
@@ -161,6 +162,11 @@ public final class AdapterExtractor {
                     whole.keySet().stream().map(k -> k.substring(ModuleWork.PREFIX.length())).toList(), warnings,
                     parameters, bytes, total > 0 ? Math.sqrt(lost / total) : 0, (System.nanoTime() - start) / 1e9);
         }
+    }
+
+    /** The inputs, which the output must not be or contain. */
+    private static Path[] inputs(ExtractOptions o) {
+        return java.util.stream.Stream.of(o.base(), o.tuned(), o.adapter()).flatMap(java.util.Optional::stream).toArray(Path[]::new);
     }
 
     private static double sq(double x) {

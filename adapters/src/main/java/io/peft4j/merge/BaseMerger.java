@@ -16,6 +16,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * Merges LoRA adapters into a base model's weights, streaming: the plan (which base tensor each
@@ -39,7 +40,7 @@ public final class BaseMerger {
 
     /** Runs the merge described by {@code options}. */
     public static MergeReport merge(MergeOptions options) {
-        OutputDirectory.checkFree(options.out());
+        OutputDirectory.checkFree(options.out(), options.overwrite(), inputs(options));
         List<LoraAdapter> adapters = new ArrayList<>();
         try (BaseCheckpoint base = BaseCheckpoint.open(options.base())) {
             for (WeightedAdapter wa : options.adapters()) {
@@ -54,6 +55,12 @@ public final class BaseMerger {
         } finally {
             adapters.forEach(LoraAdapter::close);
         }
+    }
+
+    /** The folders a merge reads, which its output may never replace. */
+    private static Path[] inputs(MergeOptions options) {
+        return Stream.concat(Stream.of(options.base()), options.adapters().stream().map(WeightedAdapter::directory))
+                .toArray(Path[]::new);
     }
 
     /** The changes to each base tensor, checked against the checkpoint. */
@@ -132,7 +139,7 @@ public final class BaseMerger {
         List<TensorSpec> specs = infos.stream()
                 .map(i -> new TensorSpec(i.name(), outputDtype(i.dtype(), options), i.shape()))
                 .toList();
-        try (OutputDirectory out = OutputDirectory.create(options.out());
+        try (OutputDirectory out = OutputDirectory.create(options.out(), options.overwrite(), inputs(options));
              ShardedSafetensorsWriter writer = ShardedSafetensorsWriter.create(out.path(), specs, options.maxShardSize())) {
             int done = 0;
             for (TensorInfo info : infos) {
@@ -140,7 +147,7 @@ public final class BaseMerger {
                 if (!plan.changes(name) && outputDtype(info.dtype(), options) == info.dtype()) {
                     writer.write(name, base.tensor(name).data());
                 } else {
-                    writer.write(name, mergedValues(base, plan, info));
+                    writer.write(name, mergedValues(base, plan, info, options.allowNonFinite()));
                 }
                 options.listener().tensorWritten(name, ++done, infos.size());
             }
@@ -155,8 +162,12 @@ public final class BaseMerger {
         }
     }
 
-    /** The merged float32 values of one tensor: the base (or its replacement), then every update in order. */
-    private static float[] mergedValues(BaseCheckpoint base, Plan plan, TensorInfo info) {
+    /**
+     * The merged float32 values of one tensor: the base (or its replacement), then every update in
+     * order. Unless {@code allowNonFinite}, an update that leaves a NaN or infinity is refused, naming
+     * the adapter, as PEFT's {@code safe_merge} does after each adapter.
+     */
+    private static float[] mergedValues(BaseCheckpoint base, Plan plan, TensorInfo info, boolean allowNonFinite) {
         String name = info.name();
         DType dtype = info.dtype();
         Tensor replacement = plan.replacements().get(name);
@@ -165,13 +176,29 @@ public final class BaseMerger {
             for (int j = 0; j < values.length; j++) {
                 values[j] = TensorUpdate.round(values[j], dtype);
             }
+            if (!allowNonFinite) {
+                requireFinite(values, name, "the adapter's replacement " + replacement.name());
+            }
         }
         List<TensorUpdate> updates = plan.updates().getOrDefault(name, List.of());
         float[] unmerged = updates.stream().anyMatch(u -> u.module().magnitude().isPresent()) ? values.clone() : values;
         for (TensorUpdate update : updates) {
             update.apply(values, unmerged, info.shape(), dtype);
+            if (!allowNonFinite) {
+                requireFinite(values, name, update.adapter() + " (module " + update.module().moduleName() + ")");
+            }
         }
         return values;
+    }
+
+    private static void requireFinite(float[] values, String tensor, String cause) {
+        for (float v : values) {
+            if (!Float.isFinite(v)) {
+                throw new MergeException(cause + " makes " + tensor + " " + v + ": NaN or Inf in the adapter's weights,"
+                        + " or a scaling too large for the dtype; refused as PEFT's safe_merge refuses it"
+                        + " (--allow-non-finite / MergeOptions.Builder.allowNonFinite(true) writes it anyway)");
+            }
+        }
     }
 
     private static DType outputDtype(DType base, MergeOptions options) {

@@ -1,5 +1,8 @@
 package io.peft4j.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.peft4j.core.Printable;
 import io.peft4j.inspect.AdapterDiff;
 import io.peft4j.inspect.AdapterStats;
 import io.peft4j.inspect.ModuleComparison;
@@ -7,13 +10,23 @@ import io.peft4j.inspect.ModuleStats;
 import java.util.List;
 import java.util.Locale;
 
-/** Renders adapter statistics and diffs as terminal tables. */
+/**
+ * Renders adapter statistics, diffs and extraction reports as terminal tables or JSON; names from
+ * files pass through {@link Printable} so control characters cannot reach the terminal.
+ */
 final class DeltaStatsText {
 
     private final int limit;
 
     DeltaStatsText(int limit) {
         this.limit = limit;
+    }
+
+    /** Indented JSON with terminal-unsafe characters escaped, as inspect's. */
+    static String json(Object value) throws com.fasterxml.jackson.core.JsonProcessingException {
+        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        mapper.getFactory().setCharacterEscapes(Printable.jsonEscapes());
+        return mapper.writeValueAsString(value);
     }
 
     String render(AdapterStats s) {
@@ -23,7 +36,7 @@ final class DeltaStatsText {
                 "r@90%", "r@99%"));
         List<ModuleStats> rows = s.modules().stream().limit(limit).toList();
         for (ModuleStats m : rows) {
-            b.append(String.format(Locale.ROOT, "%-" + width + "s  %4d  %10.4g  %8d  %6d  %6d%n", m.module(), m.rank(), m.norm(),
+            b.append(String.format(Locale.ROOT, "%-" + width + "s  %4d  %10.4g  %8d  %6d  %6d%n", Printable.of(m.module()), m.rank(), m.norm(),
                     m.effectiveRank(), m.rank90(), m.rank99()));
         }
         more(b, s.modules().size() - rows.size());
@@ -39,7 +52,7 @@ final class DeltaStatsText {
                 "||dA||", "||dB||", "cosine", "||dA-dB||", "relative"));
         List<ModuleComparison> rows = d.shared().stream().limit(limit).toList();
         for (ModuleComparison m : rows) {
-            b.append(String.format(Locale.ROOT, "%-" + width + "s  %10.4g  %10.4g  %7.3f  %10.4g  %8.3f%n", m.module(), m.normA(),
+            b.append(String.format(Locale.ROOT, "%-" + width + "s  %10.4g  %10.4g  %7.3f  %10.4g  %8.3f%n", Printable.of(m.module()), m.normA(),
                     m.normB(), m.cosine(), m.differenceNorm(), m.relativeDifference()));
         }
         more(b, d.shared().size() - rows.size());

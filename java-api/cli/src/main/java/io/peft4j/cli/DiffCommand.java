@@ -1,7 +1,5 @@
 package io.peft4j.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.peft4j.Peft;
 import io.peft4j.inspect.AdapterDiff;
 import java.util.concurrent.Callable;
@@ -38,7 +36,7 @@ final class DiffCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         AdapterDiff diff = Peft.diff(HubIds.resolve(first), HubIds.resolve(second));
         if (json) {
-            spec.commandLine().getOut().println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(diff));
+            spec.commandLine().getOut().println(DeltaStatsText.json(diff));
         } else {
             spec.commandLine().getOut().print(new DeltaStatsText(all ? Integer.MAX_VALUE : 20).render(diff));
         }

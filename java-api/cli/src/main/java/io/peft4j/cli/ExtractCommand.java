@@ -1,8 +1,7 @@
 package io.peft4j.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.peft4j.Peft;
+import io.peft4j.core.Printable;
 import io.peft4j.extract.ExtractException;
 import io.peft4j.extract.ExtractListener;
 import io.peft4j.extract.ExtractOptions;
@@ -132,7 +131,7 @@ final class ExtractCommand implements Callable<Integer> {
         }
         PrintWriter o = spec.commandLine().getOut();
         if (json) {
-            o.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
+            o.println(DeltaStatsText.json(report));
         } else {
             print(o, report);
         }
@@ -147,7 +146,7 @@ final class ExtractCommand implements Callable<Integer> {
         int width = Math.max(6, rows.stream().mapToInt(m -> m.module().length()).max().orElse(6));
         o.printf(Locale.ROOT, "%-" + width + "s  %11s  %4s  %8s  %9s  %10s%n", "module", "shape", "rank", "energy", "rel.error", "||delta||");
         for (ModuleExtraction m : rows) {
-            o.printf(Locale.ROOT, "%-" + width + "s  %11s  %4d  %7.2f%%  %9.2e  %10.4g%n", m.module(), m.rows() + "x" + m.cols(),
+            o.printf(Locale.ROOT, "%-" + width + "s  %11s  %4d  %7.2f%%  %9.2e  %10.4g%n", Printable.of(m.module()), m.rows() + "x" + m.cols(),
                     m.rank(), 100 * m.energyKept(), m.relativeError(), m.deltaNorm());
         }
         if (rows.size() < r.modules().size()) {

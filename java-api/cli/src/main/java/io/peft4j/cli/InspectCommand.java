@@ -2,6 +2,7 @@ package io.peft4j.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.peft4j.core.Printable;
 import io.peft4j.inspect.AdapterStats;
 import io.peft4j.inspect.DeltaStatistics;
 import io.peft4j.inspect.Inspection;
@@ -42,14 +43,16 @@ final class InspectCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (stats) {
             AdapterStats s = DeltaStatistics.of(path);
-            spec.commandLine().getOut().print(json ? new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(s) + "\n"
+            spec.commandLine().getOut().print(json ? DeltaStatsText.json(s) + "\n"
                     : new DeltaStatsText(all ? Integer.MAX_VALUE : 40).render(s));
             return 0;
         }
         Inspection inspection = Inspector.inspect(path);
         var out = spec.commandLine().getOut();
         if (json) {
-            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(inspection));
+            ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+            mapper.getFactory().setCharacterEscapes(Printable.jsonEscapes());
+            out.println(mapper.writeValueAsString(inspection));
         } else {
             out.print(new InspectionText(all ? Integer.MAX_VALUE : 40).render(inspection));
         }

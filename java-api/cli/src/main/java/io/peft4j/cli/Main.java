@@ -38,27 +38,29 @@ public final class Main {
 
     private Main() {}
 
-    /**
-     * Runs the CLI and exits with its code, after flushing what the command printed (picocli's
-     * writers flush only on println/printf, and {@code System.exit} would drop a final {@code print}).
-     */
+    /** Runs the CLI and exits with its code. */
     public static void main(String[] args) {
-        CommandLine cli = commandLine();
-        int code = cli.execute(args);
-        cli.getOut().flush();
-        cli.getErr().flush();
-        System.exit(code);
+        System.exit(run(args));
     }
 
-    /** Runs the CLI and returns its exit code (for tests). */
+    /**
+     * Runs the CLI and returns its exit code, with everything it printed flushed: commands print
+     * through picocli's writers, which flush only on a line end, and {@code System.exit} flushes nothing.
+     */
     public static int run(String... args) {
-        return commandLine().execute(args);
+        CommandLine cli = commandLine();
+        try {
+            return cli.execute(args);
+        } finally {
+            cli.getOut().flush();
+            cli.getErr().flush();
+            System.out.flush();
+            System.err.flush();
+        }
     }
 
     /** The configured command line, for callers that redirect its output. */
     public static CommandLine commandLine() {
-        CommandLine cli = new CommandLine(new Main());
-        cli.setExecutionExceptionHandler(new OneLineErrors());
-        return cli;
+        return OneLineErrors.install(new CommandLine(new Main()));
     }
 }

@@ -1,5 +1,6 @@
 package io.peft4j.cli;
 
+import io.peft4j.core.Printable;
 import io.peft4j.merge.BaseMerger;
 import io.peft4j.merge.MergeException;
 import io.peft4j.merge.MergeListener;
@@ -14,6 +15,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -21,10 +23,11 @@ import picocli.CommandLine.Spec;
 /**
  * {@code peft4j merge --base DIR --adapter DIR[:WEIGHT]... --out DIR [--dtype bf16|f16|f32]
  * [--max-shard-size 5GB]}: merges adapters into the base weights, streaming tensor by tensor,
- * bit-identical to PEFT's {@code merge_and_unload}.
+ * as PEFT's {@code merge_and_unload} does (bit-identical where torch's kernels sum each delta in
+ * peft4j's order; within the error of another order elsewhere).
  */
 @Command(name = "merge", mixinStandardHelpOptions = true,
-        description = "Merge LoRA adapters into a base model's weights (pure Java, identical to PEFT's merge_and_unload).")
+        description = "Merge LoRA adapters into a base model's weights (pure Java, PEFT's merge_and_unload).")
 final class MergeCommand implements Callable<Integer> {
 
     @Option(names = "--base", required = true, paramLabel = "DIR|HUB_ID",
@@ -38,12 +41,19 @@ final class MergeCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory to create for the merged model.")
     Path out;
 
+    @Mixin
+    OverwriteOption overwrite;
+
     @Option(names = "--dtype", paramLabel = "bf16|f16|f32", description = "Output dtype of floating-point tensors (default: the base's).")
     String dtype;
 
     @Option(names = "--max-shard-size", paramLabel = "SIZE", defaultValue = "5GB",
             description = "Largest shard, e.g. 5GB, 500MB (default: ${DEFAULT-VALUE}).")
     String maxShardSize;
+
+    @Option(names = "--allow-non-finite",
+            description = "Write merged weights even where an adapter makes them NaN or infinite (refused by default, as PEFT's safe_merge).")
+    boolean allowNonFinite;
 
     @Spec
     CommandSpec spec;
@@ -52,7 +62,9 @@ final class MergeCommand implements Callable<Integer> {
     public Integer call() {
         MergeOptions.Builder options = MergeOptions.builder(HubIds.resolve(base), out)
                 .adapters(adapters.stream().map(WeightedAdapter::parse).map(HubIds::resolve).toList())
-                .maxShardSize(parseSize(maxShardSize));
+                .maxShardSize(parseSize(maxShardSize))
+                .allowNonFinite(allowNonFinite)
+                .overwrite(overwrite.overwrite);
         if (dtype != null) {
             options.dtype(parseDtype(dtype));
         }
@@ -68,7 +80,7 @@ final class MergeCommand implements Callable<Integer> {
         } else {
             report = BaseMerger.merge(options.listener(MergeListener.NONE).build());
         }
-        report.warnings().forEach(w -> spec.commandLine().getErr().println("peft4j merge: warning: " + w));
+        report.warnings().forEach(w -> spec.commandLine().getErr().println("peft4j merge: warning: " + Printable.of(w)));
         spec.commandLine().getOut().printf(Locale.ROOT, "merged %d adapter(s) into %s: %d tensors (%d changed), %d shard(s), %s in %.1f s%n",
                 adapters.size(), report.out(), report.tensors(), report.changed(), report.shards(),
                 Sizes.bytes(report.bytes()), (System.nanoTime() - start) / 1e9);

@@ -10,41 +10,24 @@ import io.peft4j.safetensors.DType;
 import io.peft4j.safetensors.SafetensorsWriter;
 import io.peft4j.safetensors.TensorSpec;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code peft4j extract}, {@code peft4j diff} and {@code peft4j inspect --stats} run as a user runs
- * them: a separate {@code java ... io.peft4j.cli.Main} process, on a tiny BASE/TUNED pair written here
+ * them: a separate {@code java ... io.peft4j.cli.Main} process ({@link CliRun}), on a tiny BASE/TUNED pair written here
  * (TUNED = BASE + a rank-2 update of two bf16 projections).
  */
 class ExtractCommandTest {
 
     @TempDir
     Path temp;
-
-    /** Exit code, stdout and stderr of one CLI process. */
-    private record Result(int code, String out, String err) {}
-
-    private Result cli(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "io.peft4j.cli.Main"));
-        command.addAll(List.of(args));
-        Path out = temp.resolve("stdout.txt");
-        Path err = temp.resolve("stderr.txt");
-        Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the CLI finished");
-        return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
-    }
 
     private Path pair() throws IOException {
         Random rnd = new Random(3);
@@ -83,36 +66,36 @@ class ExtractCommandTest {
     void extractThenInspectDiffAndValidateTheResult() throws Exception {
         Path dir = pair();
         Path adapter = dir.resolve("adapter");
-        Result run = cli("extract", "--base", dir.resolve("base").toString(), "--tuned", dir.resolve("tuned").toString(),
+        CliRun run = CliRun.of("extract", "--base", dir.resolve("base").toString(), "--tuned", dir.resolve("tuned").toString(),
                 "--out", adapter.toString(), "--rank", "8", "--energy", "0.99");
-        assertEquals(0, run.code(), run.err());
+        assertEquals(0, run.exitCode(), run.err());
         assertTrue(run.out().contains("extracted 2 module(s) into " + adapter + ": r=2"), run.out());
         assertTrue(run.out().matches("(?s).*model\\.layers\\.0\\.self_attn\\.q_proj +24x16 +2 +100\\.00% .*"), run.out());
         assertTrue(Files.isRegularFile(adapter.resolve("adapter_model.safetensors")));
 
-        Result inspect = cli("inspect", adapter.toString());
+        CliRun inspect = CliRun.of("inspect", adapter.toString());
         assertTrue(inspect.out().contains("adapter_model.safetensors"), "the last print reaches stdout: " + inspect.out());
 
-        Result stats = cli("inspect", "--stats", adapter.toString());
-        assertEquals(0, stats.code(), stats.err());
+        CliRun stats = CliRun.of("inspect", "--stats", adapter.toString());
+        assertEquals(0, stats.exitCode(), stats.err());
         assertTrue(stats.out().contains("eff.rank") && stats.out().contains("2 module(s), total ||delta||"), stats.out());
 
-        Result json = cli("inspect", "--stats", "--json", adapter.toString());
+        CliRun json = CliRun.of("inspect", "--stats", "--json", adapter.toString());
         JsonNode modules = new ObjectMapper().readTree(json.out()).get("modules");
         assertEquals(2, modules.size());
         assertEquals(2, modules.get(0).get("effectiveRank").asInt());
 
-        Result diff = cli("diff", adapter.toString(), adapter.toString());
-        assertEquals(0, diff.code(), diff.err());
+        CliRun diff = CliRun.of("diff", adapter.toString(), adapter.toString());
+        assertEquals(0, diff.exitCode(), diff.err());
         assertTrue(diff.out().contains("cosine of the whole updates 1.0000"), diff.out());
 
-        Result vllm = cli("validate", "--for", "vllm", adapter.toString(), "--max-lora-rank", "8");
-        assertEquals(0, vllm.code(), "one rank, no patterns: vLLM serves it: " + vllm.out() + vllm.err());
+        CliRun vllm = CliRun.of("validate", "--for", "vllm", adapter.toString(), "--max-lora-rank", "8");
+        assertEquals(0, vllm.exitCode(), "one rank, no patterns: vLLM serves it: " + vllm.out() + vllm.err());
         assertTrue(vllm.out().contains("vLLM can serve it (rank 2"), vllm.out());
 
-        Result padded = cli("extract", "--base", dir.resolve("base").toString(), "--tuned", dir.resolve("tuned").toString(),
+        CliRun padded = CliRun.of("extract", "--base", dir.resolve("base").toString(), "--tuned", dir.resolve("tuned").toString(),
                 "--out", dir.resolve("padded").toString(), "--rank", "8", "--uniform-rank", "--json");
-        assertEquals(0, padded.code(), padded.err());
+        assertEquals(0, padded.exitCode(), padded.err());
         JsonNode report = new ObjectMapper().readTree(padded.out());
         assertEquals(2, report.get("modules").size());
         assertTrue(report.get("relativeError").asDouble() < 0.01, padded.out());
@@ -121,21 +104,21 @@ class ExtractCommandTest {
     @Test
     void mistakesAreOneLineAndNonZero() throws Exception {
         Path dir = pair();
-        Result missing = cli("extract", "--base", dir.resolve("base").toString(), "--out", dir.resolve("x").toString());
-        assertEquals(1, missing.code());
+        CliRun missing = CliRun.of("extract", "--base", dir.resolve("base").toString(), "--out", dir.resolve("x").toString());
+        assertEquals(1, missing.exitCode());
         assertEquals("peft4j extract: needs --base and --tuned (or --from-adapter DIR)", missing.err().strip());
 
         Files.writeString(dir.resolve("tuned/config.json"), "{\"model_type\": \"gpt2\"}");
-        Result other = cli("extract", "--base", dir.resolve("base").toString(), "--tuned", dir.resolve("tuned").toString(),
+        CliRun other = CliRun.of("extract", "--base", dir.resolve("base").toString(), "--tuned", dir.resolve("tuned").toString(),
                 "--out", dir.resolve("x").toString());
-        assertEquals(1, other.code());
+        assertEquals(1, other.exitCode());
         assertEquals(1, other.err().strip().lines().count(), other.err());
         assertTrue(other.err().contains("same architecture") && !other.err().contains("Exception"), other.err());
         assertFalse(Files.exists(dir.resolve("x")), "no output left behind");
 
-        Result energy = cli("extract", "--base", dir.resolve("base").toString(), "--tuned", dir.resolve("base").toString(),
+        CliRun energy = CliRun.of("extract", "--base", dir.resolve("base").toString(), "--tuned", dir.resolve("base").toString(),
                 "--out", dir.resolve("x").toString(), "--energy", "1.5");
-        assertEquals(1, energy.code());
+        assertEquals(1, energy.exitCode());
         assertEquals("peft4j extract: --energy must be a fraction in (0, 1], got 1.5", energy.err().strip());
     }
 }
