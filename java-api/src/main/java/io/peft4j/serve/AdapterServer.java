@@ -230,9 +230,7 @@ public final class AdapterServer implements AutoCloseable {
 
     private void unloadAdapter(HttpExchange exchange) throws IOException {
         String name = adapterName(readBody(exchange));
-        synchronized (pool) {
-            pool.unregister(name);
-        }
+        pool.unregister(name);
         replyText(exchange, "Success: LoRA adapter '" + name + "' removed successfully.");
     }
 
@@ -250,6 +248,9 @@ public final class AdapterServer implements AutoCloseable {
     private JsonNode readBody(HttpExchange exchange) throws IOException {
         String length = exchange.getRequestHeaders().getFirst("Content-Length");
         if (length != null && length.matches("\\d{1,18}") && Long.parseLong(length) > options.maxBodyBytes()) {
+            try (InputStream in = exchange.getRequestBody()) {
+                in.skip(64L << 20);  // so that the client reads the answer rather than a reset; a bigger body is cut off
+            }
             throw new ServeException(413, "invalid_request_error", "the request body is over " + options.maxBodyBytes() + " bytes");
         }
         byte[] bytes;
