@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 
@@ -37,6 +38,15 @@ record CliRun(int exitCode, String out, String err) {
      * launcher's JVM flags, stdin empty; fails if it has not exited within {@code timeout}.
      */
     static CliRun process(Duration timeout, List<String> jvmOptions, String... args) throws IOException, InterruptedException {
+        return process(timeout, Map.of(), jvmOptions, args);
+    }
+
+    /**
+     * As {@link #process(Duration, List, String...)}, with {@code env} applied to a copy of this
+     * environment (a null value removes the variable).
+     */
+    static CliRun process(Duration timeout, Map<String, String> env, List<String> jvmOptions, String... args)
+            throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
                 "--enable-native-access=ALL-UNNAMED", "-Xss4m"));
         command.addAll(jvmOptions);
@@ -45,8 +55,16 @@ record CliRun(int exitCode, String out, String err) {
         Path out = Files.createTempFile("peft4j-cli", ".out");
         Path err = Files.createTempFile("peft4j-cli", ".err");
         try {
-            Process process = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-                    .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            ProcessBuilder builder = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                    .redirectOutput(out.toFile()).redirectError(err.toFile());
+            env.forEach((name, value) -> {
+                if (value == null) {
+                    builder.environment().remove(name);
+                } else {
+                    builder.environment().put(name, value);
+                }
+            });
+            Process process = builder.start();
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly().waitFor();
                 throw new AssertionError("peft4j " + String.join(" ", args) + " did not finish within " + timeout
