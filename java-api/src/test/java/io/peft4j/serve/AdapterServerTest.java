@@ -147,6 +147,30 @@ class AdapterServerTest {
     }
 
     @Test
+    void loadingAndUnloadingWhileRequestsRunLosesNoRequest() throws Exception {
+        Map<String, String> alone = new LinkedHashMap<>();
+        for (String model : List.of("a0", "a1")) {
+            alone.put(model, text(post("/v1/completions", completion(model, PROMPTS.get(1)))));
+        }
+        AdapterClient client = new AdapterClient(server.address());
+        try (ExecutorService clients = Executors.newFixedThreadPool(8)) {
+            List<Future<String>> answers = new ArrayList<>();
+            for (int c = 0; c < 8; c++) {
+                String model = c % 2 == 0 ? "a0" : "a1";
+                answers.add(clients.submit(() -> text(post("/v1/completions", completion(model, PROMPTS.get(1))))));
+            }
+            for (int round = 0; round < 3; round++) {
+                client.loadAdapter("churn", ServeFixtures.adapter(2).toString());
+                client.complete("churn", "x", 1);
+                client.unloadAdapter("churn");
+            }
+            for (int c = 0; c < 8; c++) {
+                assertEquals(alone.get(c % 2 == 0 ? "a0" : "a1"), answers.get(c).get());
+            }
+        }
+    }
+
+    @Test
     void theJavaClientListsLoadsCompletesAndReportsErrors() throws Exception {
         AdapterClient client = new AdapterClient(server.address());
         assertTrue(client.models().containsAll(List.of(server.baseName(), "a0", "a1", "a2")), client.models().toString());
