@@ -144,7 +144,7 @@ final class DemoCommand implements Callable<Integer> {
                     soupCapitals.correct(), capitals.questions().size(), soupColors.correct(), colors.questions().size());
         }
         say("(two adapters trained apart share every layer of this tiny model and interfere when combined;");
-        say(" serving each per request, as examples/AdapterService does, keeps both skills)");
+        say(" serving each per request, as peft4j serve does, keeps both skills)");
 
         log.println();
         log.printf(Locale.ROOT, "done in %s. Outputs in %s:%n", TrainProgress.clock(Duration.between(started, Instant.now())), dir);

@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
             MergeCommand.class,
             SoupCommand.class,
             PlotCommand.class,
+            ServeCommand.class,
             SetupCommand.class,
             TinyModelCommand.class,
             TrainCommand.class,
