@@ -4,13 +4,15 @@ its adapter (``set_adapter``) or turns adapters off for the bare base. Used by t
 ``AdapterService``; the Java side serializes requests, since there is one interpreter.
 
 ``load(base, adapters_json)`` returns a handle; ``generate_json(handle, adapter, prompt,
-params_json)`` answers one request; ``unload(handle)`` frees the model.
+options_json)`` answers one request (``options_json``: a ``contract.GenerateOptions``, the answer a
+``contract.Generation``); ``unload(handle)`` frees the model.
 """
 
 import itertools
 import json
 import os
 
+from . import contract
 from . import generate as generate_mod
 from .quiet import quiet_libraries
 
@@ -43,19 +45,18 @@ def load(base, adapters_json):
     return handle
 
 
-def generate_json(handle, adapter, prompt, params_json):
+def generate_json(handle, adapter, prompt, options_json):
     """Generates with the named adapter (None or "" for the bare base); the result as JSON text, like
     generate.generate_json."""
     model, tokenizer, names = _services[handle]
-    params = json.loads(params_json) if params_json else {}
-    p = generate_mod._with_defaults(params, generate_mod.GENERATE_DEFAULTS, "generation")
+    options = contract.load(contract.GenerateOptions, options_json)
     if not adapter:
         with model.disable_adapter():
-            return json.dumps(generate_mod.complete(model, tokenizer, prompt, p))
+            return contract.dumps(generate_mod.complete(model, tokenizer, prompt, options))
     if adapter not in names:
         raise ValueError(f"unknown adapter '{adapter}'; served: {', '.join(sorted(names))}")
     model.set_adapter(adapter)
-    return json.dumps(generate_mod.complete(model, tokenizer, prompt, p))
+    return contract.dumps(generate_mod.complete(model, tokenizer, prompt, options))
 
 
 def unload(handle):

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.peft4j.bridge.PythonException;
 import io.peft4j.safetensors.SafetensorsFile;
 import io.peft4j.safetensors.TensorInfo;
+import io.peft4j.tuning.Targets;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,7 +36,7 @@ class DistributedTrainingTest {
     private static TrainConfig.Builder tiny(Path out, int batchSize) {
         return TrainConfig.builder().baseModel(TinyFixtures.model()).data(TinyFixtures.text()).outputDir(out)
                 .maxSteps(20).batchSize(batchSize).maxLength(64).learningRate(1e-2).dropout(0)
-                .targets(TrainConfig.Targets.allLinear()).device("cpu");
+                .targets(Targets.allLinear()).device("cpu");
     }
 
     @Test
@@ -93,7 +94,7 @@ class DistributedTrainingTest {
         assertEquals(6, zero.steps());
         assertEquals(6, one.steps());
         assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), nodeOneSteps, "node 1's local rank 0 reports the global steps too");
-        assertEquals(zero.finalLoss(), one.finalLoss(), 0.0, "both nodes report the loss averaged over all ranks");
+        assertEquals(zero.finalLoss().orElseThrow(), one.finalLoss().orElseThrow(), 0.0, "both nodes report the loss averaged over all ranks");
         assertTrue(Files.isRegularFile(dir.resolve("node0").resolve("adapter_model.safetensors")));
         assertFalse(Files.exists(dir.resolve("node1").resolve("adapter_model.safetensors")), "only global rank 0 writes");
     }
@@ -115,6 +116,7 @@ class DistributedTrainingTest {
         assertTrue(stopped.cancelled());
         assertTrue(stopped.steps() >= 2 && stopped.steps() < 200, "stopped soon after the request: " + stopped.steps());
         assertEquals(List.of(dir.resolve("checkpoints").resolve("checkpoint-" + stopped.steps())), checkpoints);
+        assertEquals(checkpoints, stopped.checkpoint().stream().toList());
         assertTrue(Files.isRegularFile(checkpoints.getFirst().resolve("adapter_model.safetensors")));
         assertTrue(Files.isRegularFile(checkpoints.getFirst().resolve("rng_state_1.pth")), "rank 1 took part in the checkpoint");
     }
@@ -122,7 +124,7 @@ class DistributedTrainingTest {
     @Test
     void aCrashedRankFailsTheRunWithThatRanksTraceback(@TempDir Path dir) {
         TrainConfig config = tiny(dir, 2).distributed(Distributed.processes(2)).build();
-        TrainingHandle handle = DistributedLauncher.start(config, TrainingListener.none(), "crash_rank_one",
+        TrainingHandle handle = DistributedLauncher.start(TrainingPreflight.request(config), TrainingListener.none(), "crash_rank_one",
                 List.of(Path.of("src/test/python").toAbsolutePath()));
         PythonException e = assertThrows(PythonException.class, handle::await);
         assertEquals("RuntimeError", e.pythonType());

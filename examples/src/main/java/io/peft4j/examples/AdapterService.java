@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.peft4j.GenerateOptions;
 import io.peft4j.Peft4jException;
 import io.peft4j.bridge.PythonException;
 import io.peft4j.bridge.PythonRuntime;
@@ -140,7 +141,7 @@ public final class AdapterService implements AutoCloseable {
             String answer;
             try {
                 answer = python.callAs(String.class, "serving", "generate_json", handle, adapter == null ? "" : adapter,
-                        request.get("prompt").asText(), write(Map.of("max_new_tokens", maxNewTokens)));
+                        request.get("prompt").asText(), write(GenerateOptions.defaults().withMaxNewTokens(maxNewTokens)));
             } catch (PythonException e) {
                 reply(exchange, 500, error(e.pythonType() + ": " + e.pythonMessage()));
                 return;

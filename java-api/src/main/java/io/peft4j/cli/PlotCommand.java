@@ -1,13 +1,13 @@
 package io.peft4j.cli;
 
-import io.peft4j.plot.LossPlot;
+import io.peft4j.LossPlot;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code peft4j plot metrics.jsonl [--out loss.png]}: redraws the loss curve of a training run. */
 @Command(name = "plot", mixinStandardHelpOptions = true,
