@@ -22,7 +22,7 @@ class CountingEvents:
         self.steps = 0
 
     def accept(self, line):
-        if json.loads(line)["event"] == contract.TrainStep.EVENT:
+        if isinstance(contract.loads_event(line), contract.TrainStep):
             self.steps += 1
 
 

@@ -215,6 +215,15 @@ def _load_value(hint, value):
     return load(kind, value) if dataclasses.is_dataclass(kind) and value is not None else value
 
 
+def loads_event(line):
+    """The event of one JSON line (``dumps`` of an event)."""
+    data = json.loads(line)
+    kind = EVENTS.get(data.pop("event", None))
+    if kind is None:
+        raise ValueError(f"not a training event: {line[:80]}")
+    return load(kind, data)
+
+
 def dumps(value):
     """JSON text of a contract instance; events carry their ``"event"`` name first."""
     data = dataclasses.asdict(value)

@@ -16,29 +16,45 @@ and transformers' ``DataCollatorForSeq2Seq``. Tokenization with loss masks is ou
 :class:`Encoder` for why).
 """
 
+import contextlib
+import shutil
+import tempfile
+
 IGNORE = -100
 PREFERENCE = ("prompt", "chosen", "rejected")
 
 
-def read(data_file):
+@contextlib.contextmanager
+def arrow_cache():
+    """A directory for the Arrow files ``datasets`` writes while loading and tokenizing, removed
+    afterwards: runs do not grow the user's Hugging Face cache (in-memory records arrive as a new
+    temporary file every run) and never pick up a stale tokenization."""
+    path = tempfile.mkdtemp(prefix="peft4j-datasets-")
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def read(data_file, cache_dir):
     """The records of a ``contract.DataFile`` as a ``datasets.Dataset`` (one row a line)."""
     from datasets import load_dataset
 
-    return load_dataset("json", data_files=data_file.path, split="train")
+    return load_dataset("json", data_files=data_file.path, split="train", cache_dir=cache_dir)
 
 
-def training_sets(request, tokenizer):
+def training_sets(request, tokenizer, cache_dir):
     """(train, eval or None) for a ``contract.TrainRequest``: tokenized with loss masks, or the raw
     preference pairs for dpo; without eval data, a seeded ``eval_fraction`` share of the training data."""
     cfg = request.config
     if cfg.method == "dpo":
         def prepare(data_file):
-            return read(data_file).select_columns(list(PREFERENCE))
+            return read(data_file, cache_dir).select_columns(list(PREFERENCE))
     else:
         encoder = Encoder(tokenizer, cfg.max_length, cfg.completion_only_loss)
 
         def prepare(data_file):
-            return encode(read(data_file), data_file, encoder)
+            return encode(read(data_file, cache_dir), data_file, encoder)
     train = prepare(request.data)
     if request.eval_data is not None:
         return train, prepare(request.eval_data)

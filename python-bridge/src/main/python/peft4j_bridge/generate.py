@@ -57,10 +57,10 @@ def evaluate(request):
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
     encoder = data_mod.Encoder(tokenizer, request.max_length, request.completion_only_loss)
-    examples = data_mod.encode(data_mod.read(request.data), request.data, encoder)
     collate = data_mod.collator(tokenizer)
     total_loss, total_tokens = 0.0, 0
-    with torch.no_grad():
+    with data_mod.arrow_cache() as cache_dir, torch.no_grad():
+        examples = data_mod.encode(data_mod.read(request.data, cache_dir), request.data, encoder)
         for start in range(0, len(examples), request.batch_size):
             batch = collate(list(examples.select(range(start, min(start + request.batch_size, len(examples))))))
             labels = batch.pop("labels")
@@ -72,9 +72,9 @@ def evaluate(request):
                 logits.reshape(-1, logits.shape[-1]), target.reshape(-1),
                 ignore_index=data_mod.IGNORE, reduction="sum"))
             total_tokens += int((target != data_mod.IGNORE).sum())
+        count = len(examples)
     mean = total_loss / total_tokens
-    return contract.EvalResult(loss=mean, perplexity=math.exp(min(mean, 700.0)), tokens=total_tokens,
-                               examples=len(examples))
+    return contract.EvalResult(loss=mean, perplexity=math.exp(min(mean, 700.0)), tokens=total_tokens, examples=count)
 
 
 def generate_json(request_json):

@@ -43,6 +43,11 @@ def train(request, events=None, control=None):
     ``contract.TrainResult`` it also sent as the last event."""
     if not isinstance(request, contract.TrainRequest):
         request = contract.load(contract.TrainRequest, request)
+    with data_mod.arrow_cache() as cache_dir:
+        return _train(request, events, control, cache_dir)
+
+
+def _train(request, events, control, cache_dir):
     cfg = request.config
     methods.check_method(cfg.method)
     quiet_libraries()
@@ -58,7 +63,7 @@ def train(request, events=None, control=None):
     tokenizer = AutoTokenizer.from_pretrained(cfg.base_model, trust_remote_code=False)
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
-    train_set, eval_set = data_mod.training_sets(request, tokenizer)
+    train_set, eval_set = data_mod.training_sets(request, tokenizer, cache_dir)
     total_steps = planned_steps(cfg, len(train_set))
 
     set_seed(cfg.seed)
@@ -259,7 +264,7 @@ def open_metrics(path, step, resuming):
     kept = []
     if resuming and os.path.isfile(path):
         with open(path, encoding="utf-8") as f:
-            kept = [line for line in f if line.strip() and json.loads(line)["step"] <= step]
+            kept = [line for line in f if line.strip() and contract.loads_event(line).step <= step]
     f = open(path, "w", encoding="utf-8")
     f.writelines(kept)
     f.flush()

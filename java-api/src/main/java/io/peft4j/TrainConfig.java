@@ -179,7 +179,6 @@ public record TrainConfig(Path baseModel, @JsonIgnore Optional<Path> data, @Json
     }
 
     /** The method whose adapter is trained: {@link #dpoBase} for DPO, else {@link #method}. */
-    @JsonIgnore
     public TrainMethod adapterMethod() {
         return adapterMethod(method, dpoBase);
     }

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.LongStream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -79,21 +80,16 @@ class TrainEveryMethodTest {
         assertTrue(tuned < base, method + ": adapter loaded in PEFT scores " + tuned + ", base " + base);
     }
 
-    /** The losses of metrics.jsonl, checking every step 1..n is there once with all required fields. */
-    static List<Double> metricsLosses(Path metrics, int steps) throws IOException {
-        List<String> lines = Files.readAllLines(metrics);
-        assertEquals(steps, lines.size(), "one metrics line per step");
-        List<Double> losses = new ArrayList<>();
-        for (int i = 0; i < lines.size(); i++) {
-            JsonNode row = JSON.readTree(lines.get(i));
-            assertEquals(i + 1, row.get("step").asInt());
-            for (String field : List.of("epoch", "loss", "learning_rate", "tokens_per_second")) {
-                assertTrue(row.path(field).isNumber(), field + " missing in " + row);
-            }
-            assertTrue(row.get("tokens_per_second").asDouble() > 0, "tokens_per_second in " + row);
-            losses.add(row.get("loss").asDouble());
+    /** The losses of metrics.jsonl, read as the contract's steps, checking every step 1..n is there once. */
+    static List<Double> metricsLosses(Path metrics, int steps) {
+        List<TrainStep> rows = TrainingMetrics.steps(metrics);
+        assertEquals(LongStream.rangeClosed(1, steps).boxed().toList(), rows.stream().map(TrainStep::step).toList(),
+                "one metrics row per step");
+        for (TrainStep row : rows) {
+            assertTrue(row.tokensPerSecond() > 0 && row.tokensSeen() > 0, "tokens counted in " + row);
+            assertTrue(Double.isFinite(row.loss()) && row.learningRate() > 0, row.toString());
         }
-        return losses;
+        return rows.stream().map(TrainStep::loss).toList();
     }
 
     private static String peftType(TrainMethod method) {

@@ -31,11 +31,12 @@ public record TrainingPlan(TrainMethod method, int rank, Targets targets, Precis
     /** The methods the estimator models. */
     public static final Set<TrainMethod> ESTIMATED = Set.of(TrainMethod.FULL, TrainMethod.LORA, TrainMethod.QLORA,
             TrainMethod.DORA, TrainMethod.RSLORA);
+    private static final String ESTIMATED_NAMES = "full, lora, qlora, dora, rslora";
 
     /** Checks the numbers are usable. */
     public TrainingPlan {
         if (method == null || !ESTIMATED.contains(method)) {
-            throw new EstimateException("method '" + method + "' is not one of full, lora, qlora, dora, rslora");
+            throw new EstimateException("method '" + method + "' is not one of " + ESTIMATED_NAMES);
         }
         if (targets == null) {
             throw new EstimateException("targets are required (Targets.peftDefault() for PEFT's default)");
@@ -85,6 +86,13 @@ public record TrainingPlan(TrainMethod method, int rank, Targets targets, Precis
         /** Sets the method. */
         public Builder method(TrainMethod value) {
             method = value;
+            return this;
+        }
+
+        /** Sets the method by name ({@code full}, {@code lora}, {@code qlora}, {@code dora} or {@code rslora}). */
+        public Builder method(String name) {
+            method = ESTIMATED.stream().filter(m -> m.id().equalsIgnoreCase(name.strip())).findFirst().orElseThrow(() ->
+                    new EstimateException("method '" + name + "' is not one of " + ESTIMATED_NAMES));
             return this;
         }
 

@@ -9,7 +9,6 @@ import io.peft4j.estimate.Optimizer;
 import io.peft4j.estimate.Precision;
 import io.peft4j.estimate.TrainingPlan;
 import io.peft4j.tuning.Targets;
-import io.peft4j.tuning.TrainMethod;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -121,7 +120,7 @@ public final class EstimateCommand implements Callable<Integer> {
             throw new EstimateException("give --targets or --target-regex, not both");
         }
         TrainingPlan plan = TrainingPlan.builder()
-                .method(TrainMethod.parse(method)).rank(rank)
+                .method(method).rank(rank)
                 .targets(targetRegex != null ? Targets.regex(targetRegex) : targets != null ? Targets.parse(targets) : Targets.peftDefault())
                 .precision(Precision.parse(precision)).adapterPrecision(Precision.parse(adapterPrecision))
                 .optimizer(Optimizer.parse(optimizer)).batchSize(batchSize).seqLen(seqLen)
