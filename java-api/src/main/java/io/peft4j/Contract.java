@@ -17,6 +17,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
+import io.peft4j.core.Peft4jException;
 import io.peft4j.data.DatasetFormat;
 import io.peft4j.tuning.Targets;
 import io.peft4j.tuning.TrainMethod;

@@ -3,6 +3,7 @@ package io.peft4j;
 import io.peft4j.bridge.PythonEnvironment;
 import io.peft4j.bridge.PythonException;
 import io.peft4j.bridge.PythonRuntime;
+import io.peft4j.core.Peft4jException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

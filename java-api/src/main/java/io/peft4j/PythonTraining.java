@@ -1,6 +1,7 @@
 package io.peft4j;
 
 import io.peft4j.bridge.PythonRuntime;
+import io.peft4j.core.Peft4jException;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 

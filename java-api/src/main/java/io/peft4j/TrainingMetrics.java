@@ -1,5 +1,6 @@
 package io.peft4j;
 
+import io.peft4j.core.Peft4jException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

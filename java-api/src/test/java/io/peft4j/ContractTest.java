@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.peft4j.core.Peft4jException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.peft4j.bridge.PythonException;
 import io.peft4j.bridge.PythonRuntime;
+import io.peft4j.core.Peft4jException;
 import io.peft4j.tuning.Targets;
 import java.io.IOException;
 import java.nio.file.Files;

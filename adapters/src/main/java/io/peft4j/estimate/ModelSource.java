@@ -1,17 +1,15 @@
 package io.peft4j.estimate;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.peft4j.Peft4jException;
+import io.peft4j.core.Peft4jException;
 import io.peft4j.hub.HubClient;
 import io.peft4j.hub.RepoFile;
 import io.peft4j.hub.RepoId;
 import io.peft4j.safetensors.SafetensorsFile;
+import io.peft4j.safetensors.SafetensorsHeader;
 import io.peft4j.safetensors.TensorInfo;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.RandomAccessFile;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -39,8 +37,6 @@ public record ModelSource(String name, String origin, ModelShapes shapes, Long c
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String BUNDLED = "/io/peft4j/estimate/models/";
-    /** The safetensors reference's limit on header size. */
-    private static final long MAX_HEADER = 100_000_000L;
 
     /** The Hub ids of the bundled configs. */
     public static final List<String> BUNDLED_MODELS = List.of(
@@ -78,11 +74,10 @@ public record ModelSource(String name, String origin, ModelShapes shapes, Long c
         if (bundled.isPresent()) {
             return bundled.get();
         }
+        ModelSource fetched;
         try {
             Path config = hub.download(base, "config.json", "main");
-            ModelSource fetched = fromDirectory(base, "config.json from the Hub (" + hub.endpoint() + ")", config.getParent());
-            return new ModelSource(base, fetched.origin() + ", weights counted from remote safetensors headers",
-                    fetched.shapes(), remoteParameterCount(hub, base));
+            fetched = fromDirectory(base, "config.json from the Hub (" + hub.endpoint() + ")", config.getParent());
         } catch (EstimateException e) {
             throw e;
         } catch (Peft4jException e) {
@@ -90,6 +85,8 @@ public record ModelSource(String name, String origin, ModelShapes shapes, Long c
                     + String.join(", ", BUNDLED_MODELS) + "), and its config.json could not be fetched: "
                     + e.getMessage().lines().findFirst().orElse(""), e);
         }
+        return new ModelSource(base, fetched.origin() + ", weights counted from remote safetensors headers",
+                fetched.shapes(), remoteParameterCount(hub, base));
     }
 
     private static ModelSource fromDirectory(String name, String origin, Path dir) {
@@ -107,18 +104,22 @@ public record ModelSource(String name, String origin, ModelShapes shapes, Long c
     /** Parameters in one safetensors file, from its header only (the mapping never touches the data). */
     private static long parameterCount(Path file) {
         try (SafetensorsFile weights = SafetensorsFile.open(file)) {
-            return weights.tensors().stream()
-                    .filter(t -> t.dtype().isFloatingPoint() && !isMaskBuffer(t.name()))
-                    .mapToLong(TensorInfo::numel)
-                    .sum();
+            return parameterCount(weights.tensors());
         }
+    }
+
+    /** Floating-point elements of {@code tensors}, without GPT-2's attention-mask buffers. */
+    private static long parameterCount(List<TensorInfo> tensors) {
+        return tensors.stream()
+                .filter(t -> t.dtype().isFloatingPoint() && !isMaskBuffer(t.name()))
+                .mapToLong(TensorInfo::numel)
+                .sum();
     }
 
     /**
      * Parameters in the safetensors files of a Hub repository, from their headers alone: two HTTP
-     * range requests per file (the 8-byte header length, then the header), each header written to
-     * a sparse temporary file of the remote file's size and read like a local one. Null when the
-     * repository has no safetensors files.
+     * range requests per file (the 8-byte header length, then the header), each checked by the same
+     * validator as a local file. Null when the repository has no safetensors files.
      */
     static Long remoteParameterCount(HubClient hub, String repo) {
         List<RepoFile> weights = hub.listFiles(repo, "main").stream()
@@ -128,35 +129,12 @@ public record ModelSource(String name, String origin, ModelShapes shapes, Long c
         }
         long total = 0;
         for (RepoFile file : weights) {
-            long headerLength = ByteBuffer.wrap(hub.readRange(repo, file.path(), "main", 0, 8))
-                    .order(ByteOrder.LITTLE_ENDIAN).getLong();
-            if (headerLength <= 0 || headerLength > MAX_HEADER || 8 + headerLength > file.size()) {
-                throw new EstimateException(repo + "/" + file.path() + ": header length " + headerLength
-                        + " is not that of a safetensors file of " + file.size() + " bytes");
-            }
-            byte[] header = hub.readRange(repo, file.path(), "main", 8, (int) headerLength);
-            total += parameterCountOfHeader(repo + "/" + file.path(), headerLength, header, file.size());
+            Path name = Path.of(repo, file.path());
+            long headerLength = SafetensorsHeader.length(name, hub.readRange(repo, file.path(), "main", 0, 8), file.size());
+            byte[] header = headerLength == 0 ? new byte[0] : hub.readRange(repo, file.path(), "main", 8, (int) headerLength);
+            total += parameterCount(SafetensorsHeader.parse(name, header, file.size()).tensors());
         }
         return total;
-    }
-
-    private static long parameterCountOfHeader(String name, long headerLength, byte[] header, long fileSize) {
-        Path sparse = null;
-        try {
-            sparse = Files.createTempFile("peft4j-header", ".safetensors");
-            try (RandomAccessFile out = new RandomAccessFile(sparse.toFile(), "rw")) {
-                out.setLength(fileSize);
-                out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(headerLength).array());
-                out.write(header);
-            }
-            return parameterCount(sparse);
-        } catch (IOException e) {
-            throw new EstimateException(name + ": cannot stage its header (" + e.getMessage() + ")", e);
-        } finally {
-            if (sparse != null) {
-                sparse.toFile().delete();
-            }
-        }
     }
 
     private static boolean isMaskBuffer(String name) {

@@ -140,7 +140,7 @@ public final class BaseMerger {
                 if (!plan.changes(name) && outputDtype(info.dtype(), options) == info.dtype()) {
                     writer.write(name, base.tensor(name).data());
                 } else {
-                    writer.write(name, mergedValues(base, plan, info));
+                    writer.write(name, mergedValues(base, plan, info, options.allowNonFinite()));
                 }
                 options.listener().tensorWritten(name, ++done, infos.size());
             }
@@ -155,8 +155,12 @@ public final class BaseMerger {
         }
     }
 
-    /** The merged float32 values of one tensor: the base (or its replacement), then every update in order. */
-    private static float[] mergedValues(BaseCheckpoint base, Plan plan, TensorInfo info) {
+    /**
+     * The merged float32 values of one tensor: the base (or its replacement), then every update in
+     * order. Unless {@code allowNonFinite}, an update that leaves a NaN or infinity is refused, naming
+     * the adapter, as PEFT's {@code safe_merge} does after each adapter.
+     */
+    private static float[] mergedValues(BaseCheckpoint base, Plan plan, TensorInfo info, boolean allowNonFinite) {
         String name = info.name();
         DType dtype = info.dtype();
         Tensor replacement = plan.replacements().get(name);
@@ -165,13 +169,29 @@ public final class BaseMerger {
             for (int j = 0; j < values.length; j++) {
                 values[j] = TensorUpdate.round(values[j], dtype);
             }
+            if (!allowNonFinite) {
+                requireFinite(values, name, "the adapter's replacement " + replacement.name());
+            }
         }
         List<TensorUpdate> updates = plan.updates().getOrDefault(name, List.of());
         float[] unmerged = updates.stream().anyMatch(u -> u.module().magnitude().isPresent()) ? values.clone() : values;
         for (TensorUpdate update : updates) {
             update.apply(values, unmerged, info.shape(), dtype);
+            if (!allowNonFinite) {
+                requireFinite(values, name, update.adapter() + " (module " + update.module().moduleName() + ")");
+            }
         }
         return values;
+    }
+
+    private static void requireFinite(float[] values, String tensor, String cause) {
+        for (float v : values) {
+            if (!Float.isFinite(v)) {
+                throw new MergeException(cause + " makes " + tensor + " " + v + ": NaN or Inf in the adapter's weights,"
+                        + " or a scaling too large for the dtype; refused as PEFT's safe_merge refuses it"
+                        + " (--allow-non-finite / MergeOptions.Builder.allowNonFinite(true) writes it anyway)");
+            }
+        }
     }
 
     private static DType outputDtype(DType base, MergeOptions options) {

@@ -101,11 +101,10 @@ public final class LoraSoup {
                             .add(new Part(m, options.adapters().get(i).weight(), adapters.get(i).directory().toString()));
                 }
             }
+            modules.forEach((name, parts) -> checkCompatible(name, parts, rank));
             Map<String, LoraFactors> results = new LinkedHashMap<>();
             for (Map.Entry<String, List<Part>> e : modules.entrySet()) {
-                List<Part> parts = e.getValue();
-                checkCompatible(e.getKey(), parts);
-                results.put(e.getKey(), pad(combine(e.getKey(), parts, rank), rank));
+                results.put(e.getKey(), pad(combine(e.getKey(), e.getValue(), rank), rank));
             }
             write(modules, results, rank);
             return new SoupReport(options.out(), method, rank, results.size(), initialLoss, finalLoss);
@@ -132,8 +131,15 @@ public final class LoraSoup {
             return Math.max(config.rank(), config.rankPattern().values().stream().mapToInt(Integer::intValue).max().orElse(0));
         }
 
-        private void checkCompatible(String module, List<Part> parts) {
+        /** Same kind and shape in every adapter; an SVD rank the module's update can have. */
+        private void checkCompatible(String module, List<Part> parts, int rank) {
             LoraModule first = parts.getFirst().module();
+            long out = first.loraB().shape()[0];
+            long in = first.loraA().numel() / first.rank();
+            if (method.kind() == SoupMethod.Kind.SVD && rank > Math.min(out, in)) {
+                throw new MergeException("rank " + rank + " is larger than " + module + " allows: its update is "
+                        + out + " x " + in + ", so its rank is at most " + Math.min(out, in));
+            }
             for (Part p : parts) {
                 LoraModule m = p.module();
                 if (m.kind() != first.kind() || !Arrays.equals(m.baseWeightShape(), first.baseWeightShape())) {

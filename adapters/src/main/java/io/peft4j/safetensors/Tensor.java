@@ -1,6 +1,6 @@
 package io.peft4j.safetensors;
 
-import io.peft4j.Peft4jException;
+import io.peft4j.core.Peft4jException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.FloatBuffer;
@@ -142,7 +142,7 @@ public final class Tensor {
     private void requireFloatingPoint() {
         if (!dtype().isFloatingPoint()) {
             throw new Peft4jException("tensor " + name() + " has dtype " + dtype().safetensorsName()
-                    + ", not a floating-point type");
+                    + ", which has no float32 conversion (its raw bytes are in data())");
         }
     }
 

@@ -1,6 +1,6 @@
 package io.peft4j.tuning;
 
-import io.peft4j.Peft4jException;
+import io.peft4j.core.Peft4jException;
 
 /**
  * A setting that cannot work, found before any work starts: the message is one line naming the

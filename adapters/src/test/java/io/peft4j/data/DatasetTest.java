@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.peft4j.Peft4jException;
+import io.peft4j.core.Peft4jException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -72,7 +72,7 @@ class DatasetTest {
         return Stream.of(
                 Arguments.of("invalid JSON", ok + "{\"text\": \"unterminated}\n", 2, "invalid JSON at column"),
                 Arguments.of("trailing garbage", ok + "{\"text\":\"a\"} extra\n", 2, "invalid JSON"),
-                Arguments.of("duplicate key", "{\"text\":\"a\",\"text\":\"b\"}\n", 1, "Duplicate field 'text'"),
+                Arguments.of("duplicate key", "{\"text\":\"a\",\"text\":\"b\"}\n", 1, "duplicate field 'text'"),
                 Arguments.of("not an object", ok + "[1, 2]\n", 2, "expected a JSON object, found an array"),
                 Arguments.of("a bare string", "\"text\"\n", 1, "expected a JSON object, found a string"),
                 Arguments.of("no known field", "{\"body\":\"x\"}\n", 1, "no training fields"),

@@ -5,9 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.peft4j.Peft4jException;
+import io.peft4j.core.Peft4jException;
 import io.peft4j.hub.testing.LocalHub;
 import io.peft4j.safetensors.DType;
+import io.peft4j.safetensors.SafetensorsFormatException;
 import io.peft4j.safetensors.SafetensorsWriter;
 import io.peft4j.safetensors.TensorSpec;
 import java.io.IOException;
@@ -101,6 +102,25 @@ class ModelSourceTest {
     }
 
     @Test
+    void remoteHeadersPassTheSameValidatorAndAreNamedByTheirRepoPath(@TempDir Path cache) throws IOException {
+        String config = "{\"model_type\":\"gpt2\",\"n_embd\":16,\"n_layer\":1,\"n_head\":4,\"vocab_size\":96}";
+        byte[] truncated = headerOnly("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 4);
+        byte[] tooLarge = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(100_000_001L).array();
+        try (LocalHub hub = LocalHub.start()) {
+            hub.createRepo("someone/truncated").file("config.json", config.getBytes(StandardCharsets.UTF_8))
+                    .file("model.safetensors", truncated).commit("init");
+            hub.createRepo("someone/huge-header").file("config.json", config.getBytes(StandardCharsets.UTF_8))
+                    .file("model.safetensors", tooLarge).commit("init");
+            Map<String, String> env = Map.of("HF_ENDPOINT", hub.endpoint(), "HF_HUB_CACHE", cache.toString());
+            var e = assertThrows(SafetensorsFormatException.class, () -> ModelSource.resolve("someone/truncated", env));
+            assertEquals(SafetensorsFormatException.Rule.DATA_SIZE_MISMATCH, e.rule(), e.getMessage());
+            assertEquals(Path.of("someone/truncated/model.safetensors"), e.file());
+            var huge = assertThrows(SafetensorsFormatException.class, () -> ModelSource.resolve("someone/huge-header", env));
+            assertEquals(SafetensorsFormatException.Rule.HEADER_TOO_LARGE, huge.rule(), huge.getMessage());
+        }
+    }
+
+    @Test
     void unknownIdOfflineSaysWhereItLooked(@TempDir Path cache) {
         var e = assertThrows(EstimateException.class, () -> ModelSource.resolve("nobody/nothing",
                 Map.of("HF_HUB_OFFLINE", "1", "HF_HUB_CACHE", cache.toString())));
@@ -143,9 +163,13 @@ class ModelSourceTest {
     }
 
     private static void writeHeaderOnly(Path file, String header, int dataBytes) throws IOException {
+        Files.write(file, headerOnly(header, dataBytes));
+    }
+
+    private static byte[] headerOnly(String header, int dataBytes) {
         byte[] json = header.getBytes(StandardCharsets.UTF_8);
         ByteBuffer buf = ByteBuffer.allocate(8 + json.length + dataBytes).order(ByteOrder.LITTLE_ENDIAN);
         buf.putLong(json.length).put(json);
-        Files.write(file, buf.array());
+        return buf.array();
     }
 }

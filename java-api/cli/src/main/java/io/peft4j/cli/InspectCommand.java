@@ -1,0 +1,50 @@
+package io.peft4j.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.peft4j.core.Printable;
+import io.peft4j.inspect.Inspection;
+import io.peft4j.inspect.Inspector;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code peft4j inspect PATH [--json]}: every tensor of a {@code .safetensors} file, a sharded model
+ * directory or an adapter directory, with totals and metadata; for adapters also the configuration
+ * summary (method, rank, alpha, scaling per module, targets, trainable parameters, base model).
+ */
+@Command(name = "inspect", mixinStandardHelpOptions = true,
+        description = "Show the tensors of a .safetensors file, a sharded model or a PEFT adapter directory.")
+final class InspectCommand implements Callable<Integer> {
+
+    @Parameters(paramLabel = "PATH", description = "A .safetensors file, a model directory, an index .json, or an adapter directory.")
+    Path path;
+
+    @Option(names = "--json", description = "Print one JSON object instead of the human summary.")
+    boolean json;
+
+    @Option(names = "--all", description = "List every tensor (the human summary shows the first 40).")
+    boolean all;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        Inspection inspection = Inspector.inspect(path);
+        var out = spec.commandLine().getOut();
+        if (json) {
+            ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+            mapper.getFactory().setCharacterEscapes(Printable.jsonEscapes());
+            out.println(mapper.writeValueAsString(inspection));
+        } else {
+            out.print(new InspectionText(all ? Integer.MAX_VALUE : 40).render(inspection));
+        }
+        return 0;
+    }
+}

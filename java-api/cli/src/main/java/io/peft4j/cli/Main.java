@@ -1,0 +1,53 @@
+package io.peft4j.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine;
+
+/**
+ * The {@code peft4j} command line: one command with a subcommand per capability.
+ *
+ * <p>Exit codes: 0 success, 1 a failure reported on stderr in one line (bad input, I/O, network,
+ * Python), 2 wrong usage, 3 missing prerequisites (JDK, Python environment).
+ */
+@Command(name = "peft4j", mixinStandardHelpOptions = true, version = "peft4j 0.1.0",
+        description = "Parameter-efficient fine-tuning for the JVM.",
+        subcommands = {
+            CommandLine.HelpCommand.class,
+            DataCommand.class,
+            DemoCommand.class,
+            EstimateCommand.class,
+            GenerateCommand.class,
+            HubCommand.class,
+            InspectCommand.class,
+            MergeCommand.class,
+            SoupCommand.class,
+            PlotCommand.class,
+            SetupCommand.class,
+            TinyModelCommand.class,
+            TrainCommand.class,
+            ValidateCommand.class,
+        })
+public final class Main {
+
+    /** Exit code for a failure the user can fix (bad file, network fault, ...). */
+    public static final int EXIT_FAILURE = 1;
+    /** Exit code for wrong usage. */
+    public static final int EXIT_USAGE = 2;
+
+    private Main() {}
+
+    /** Runs the CLI and exits with its code. */
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the CLI and returns its exit code (for tests). */
+    public static int run(String... args) {
+        return commandLine().execute(args);
+    }
+
+    /** The configured command line, for callers that redirect its output. */
+    public static CommandLine commandLine() {
+        return OneLineErrors.install(new CommandLine(new Main()));
+    }
+}
