@@ -19,9 +19,11 @@ import java.util.Set;
 
 /**
  * Merges LoRA adapters into a base model's weights, streaming: the plan (which base tensor each
- * adapter tensor changes) is built and checked first, then each output tensor is read, changed and
- * written on its own, so memory stays bounded by the largest tensor (a float32 copy of it and of
- * one delta), never the model. Tensors no adapter touches are copied byte for byte.
+ * adapter tensor changes) is built and checked first, then the output is written in blocks of a
+ * few MB by one worker per core ({@link OutputTensor}): changed tensors are computed row by row
+ * from the memory-mapped base, so memory stays bounded by a few blocks and the largest adapter's
+ * factors, never the model or its largest tensor. Tensors no adapter touches are copied byte for
+ * byte.
  *
  * <p>The numbers are PEFT's ({@link TensorUpdate}); several adapters are applied one after another
  * in the order given, like {@code merge_and_unload(adapter_names=[...])} with each adapter's
@@ -132,46 +134,28 @@ public final class BaseMerger {
         List<TensorSpec> specs = infos.stream()
                 .map(i -> new TensorSpec(i.name(), outputDtype(i.dtype(), options), i.shape()))
                 .toList();
+        List<OutputTensor> tensors = infos.stream().map(i -> output(base, plan, i, options)).toList();
+        long bytes = specs.stream().mapToLong(TensorSpec::byteSize).sum();
         try (OutputDirectory out = OutputDirectory.create(options.out());
              ShardedSafetensorsWriter writer = ShardedSafetensorsWriter.create(out.path(), specs, options.maxShardSize())) {
-            int done = 0;
-            for (TensorInfo info : infos) {
-                String name = info.name();
-                if (!plan.changes(name) && outputDtype(info.dtype(), options) == info.dtype()) {
-                    writer.write(name, base.tensor(name).data());
-                } else {
-                    writer.write(name, mergedValues(base, plan, info));
-                }
-                options.listener().tensorWritten(name, ++done, infos.size());
-            }
+            MergeWorkers.run(tensors, writer, options.listener(), bytes, Runtime.getRuntime().availableProcessors());
             writer.commit();
             for (Path file : base.otherFiles()) {
                 out.copy(file);
             }
             out.commit();
             int changed = (int) infos.stream().filter(i -> plan.changes(i.name())).count();
-            long bytes = specs.stream().mapToLong(TensorSpec::byteSize).sum();
             return new MergeReport(options.out(), infos.size(), changed, writer.shards().size(), bytes, plan.warnings());
         }
     }
 
-    /** The merged float32 values of one tensor: the base (or its replacement), then every update in order. */
-    private static float[] mergedValues(BaseCheckpoint base, Plan plan, TensorInfo info) {
+    /** How one output tensor is made: the base (or its replacement), then every update in order. */
+    private static OutputTensor output(BaseCheckpoint base, Plan plan, TensorInfo info, MergeOptions options) {
         String name = info.name();
-        DType dtype = info.dtype();
         Tensor replacement = plan.replacements().get(name);
-        float[] values = (replacement != null ? replacement : base.tensor(name)).toFloatArray();
-        if (replacement != null) {
-            for (int j = 0; j < values.length; j++) {
-                values[j] = TensorUpdate.round(values[j], dtype);
-            }
-        }
-        List<TensorUpdate> updates = plan.updates().getOrDefault(name, List.of());
-        float[] unmerged = updates.stream().anyMatch(u -> u.module().magnitude().isPresent()) ? values.clone() : values;
-        for (TensorUpdate update : updates) {
-            update.apply(values, unmerged, info.shape(), dtype);
-        }
-        return values;
+        Tensor source = replacement != null ? replacement : base.tensor(name);
+        return new OutputTensor(info, source, replacement != null, plan.updates().getOrDefault(name, List.of()),
+                outputDtype(info.dtype(), options));
     }
 
     private static DType outputDtype(DType base, MergeOptions options) {

@@ -3,6 +3,7 @@ package io.peft4j.merge;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.peft4j.peft.AdapterConfig;
 import io.peft4j.peft.LayerKind;
+import io.peft4j.peft.LoraDelta;
 import io.peft4j.peft.LoraAdapter;
 import io.peft4j.peft.LoraModule;
 import io.peft4j.safetensors.DType;
@@ -225,7 +226,7 @@ public final class LoraSoup {
             float[] weights = new float[parts.size()];
             for (int i = 0; i < parts.size(); i++) {
                 Part p = parts.get(i);
-                deltas[i] = LoraProduct.scaled(p.b(), p.a(), out, p.rank(), in, p.module().scaling());
+                deltas[i] = LoraDelta.of(p.b(), p.a(), out, p.rank(), in, p.module().scaling()).toArray();
                 weights[i] = (float) p.weight();
             }
             float[] combined = method.combination().orElseThrow().apply(deltas, weights, density(), options.majoritySign(), random);

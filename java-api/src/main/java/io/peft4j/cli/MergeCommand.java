@@ -60,9 +60,9 @@ final class MergeCommand implements Callable<Integer> {
         MergeReport report;
         if (System.console() != null) {
             try (ProgressBar bar = new ProgressBar("merge", 1)) {
-                report = BaseMerger.merge(options.listener((name, done, total) -> {
-                    bar.maxHint(total);
-                    bar.stepTo(done);
+                report = BaseMerger.merge(options.listener(p -> {
+                    bar.maxHint(p.tensors());
+                    bar.stepTo(p.tensorsDone());
                 }).build());
             }
         } else {
