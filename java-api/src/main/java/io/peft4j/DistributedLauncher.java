@@ -1,5 +1,7 @@
 package io.peft4j;
 
+import io.peft4j.core.Peft4jException;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.peft4j.bridge.PythonEnvironment;

@@ -1,5 +1,7 @@
 package io.peft4j;
 
+import io.peft4j.core.Peft4jException;
+
 import io.peft4j.estimate.Estimate;
 import io.peft4j.estimate.LoraTargets;
 import io.peft4j.estimate.Method;

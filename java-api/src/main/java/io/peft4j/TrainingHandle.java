@@ -1,5 +1,7 @@
 package io.peft4j;
 
+import io.peft4j.core.Peft4jException;
+
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 

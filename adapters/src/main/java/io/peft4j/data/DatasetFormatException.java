@@ -1,6 +1,6 @@
 package io.peft4j.data;
 
-import io.peft4j.Peft4jException;
+import io.peft4j.core.Peft4jException;
 import java.nio.file.Path;
 
 /** A line of a training-data file that cannot be used, with where it is and what is wrong. */

@@ -35,15 +35,15 @@ final class JsonlLines implements Closeable {
     private byte[] buffer = new byte[8192];
     private long lineNumber;
 
-    /** Opens {@code file}; a missing file is a {@link io.peft4j.Peft4jException}. */
+    /** Opens {@code file}; a missing file is a {@link io.peft4j.core.Peft4jException}. */
     JsonlLines(Path file) {
         this.file = file;
         try {
             this.in = Files.newInputStream(file);
         } catch (NoSuchFileException e) {
-            throw new io.peft4j.Peft4jException(file + ": no such file");
+            throw new io.peft4j.core.Peft4jException(file + ": no such file");
         } catch (IOException e) {
-            throw new io.peft4j.Peft4jException(file + ": cannot read: " + e.getMessage(), e);
+            throw new io.peft4j.core.Peft4jException(file + ": cannot read: " + e.getMessage(), e);
         }
     }
 

@@ -1,6 +1,6 @@
 package io.peft4j.estimate;
 
-import io.peft4j.Peft4jException;
+import io.peft4j.core.Peft4jException;
 
 /** A model, config or estimate request peft4j cannot estimate, with a one-line reason. */
 public final class EstimateException extends Peft4jException {

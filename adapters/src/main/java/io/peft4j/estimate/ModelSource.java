@@ -1,7 +1,7 @@
 package io.peft4j.estimate;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.peft4j.Peft4jException;
+import io.peft4j.core.Peft4jException;
 import io.peft4j.hub.HubClient;
 import io.peft4j.hub.RepoFile;
 import io.peft4j.hub.RepoId;

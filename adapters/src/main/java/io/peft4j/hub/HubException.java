@@ -1,6 +1,6 @@
 package io.peft4j.hub;
 
-import io.peft4j.Peft4jException;
+import io.peft4j.core.Peft4jException;
 
 /**
  * A failure talking to the Hugging Face Hub or reading its cache. Subclasses carry the Hub's own

@@ -1,6 +1,6 @@
 package io.peft4j.merge;
 
-import io.peft4j.Peft4jException;
+import io.peft4j.core.Peft4jException;
 
 /**
  * A merge or soup that cannot be done as asked: adapters that do not fit the base or each other,

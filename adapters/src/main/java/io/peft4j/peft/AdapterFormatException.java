@@ -1,6 +1,6 @@
 package io.peft4j.peft;
 
-import io.peft4j.Peft4jException;
+import io.peft4j.core.Peft4jException;
 import java.nio.file.Path;
 
 /**

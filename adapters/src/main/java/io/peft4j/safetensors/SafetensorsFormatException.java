@@ -1,6 +1,6 @@
 package io.peft4j.safetensors;
 
-import io.peft4j.Peft4jException;
+import io.peft4j.core.Peft4jException;
 import java.nio.file.Path;
 
 /**

@@ -1,6 +1,6 @@
 package io.peft4j.safetensors;
 
-import io.peft4j.Peft4jException;
+import io.peft4j.core.Peft4jException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -1,6 +1,6 @@
 package io.peft4j.safetensors;
 
-import io.peft4j.Peft4jException;
+import io.peft4j.core.Peft4jException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.FloatBuffer;

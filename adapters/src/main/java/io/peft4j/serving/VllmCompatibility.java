@@ -1,6 +1,6 @@
 package io.peft4j.serving;
 
-import io.peft4j.Peft4jException;
+import io.peft4j.core.Peft4jException;
 import io.peft4j.peft.AdapterConfig;
 import io.peft4j.peft.LoraAdapter;
 import io.peft4j.safetensors.SafetensorsFile;

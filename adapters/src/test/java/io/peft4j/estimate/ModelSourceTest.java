@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.peft4j.Peft4jException;
+import io.peft4j.core.Peft4jException;
 import io.peft4j.hub.testing.LocalHub;
 import io.peft4j.safetensors.DType;
 import io.peft4j.safetensors.SafetensorsWriter;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.peft4j.Peft4jException;
+import io.peft4j.core.Peft4jException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

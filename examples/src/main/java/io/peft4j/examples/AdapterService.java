@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.peft4j.Peft4jException;
+import io.peft4j.core.Peft4jException;
 import io.peft4j.bridge.PythonException;
 import io.peft4j.bridge.PythonRuntime;
 import java.io.IOException;
@@ -25,7 +25,7 @@ import java.util.concurrent.Executors;
 /**
  * A small HTTP service that answers generation requests with a per-request LoRA adapter on one
  * shared base model: the JVM counterpart of multi-LoRA serving. The base is loaded once; every
- * adapter is loaded onto it under its name at start ({@code peft4j_bridge.serving}); each request
+ * adapter is loaded onto it under its name at start ({@code peft4j_examples.serving}); each request
  * switches to its adapter. All generation goes through the one {@link PythonRuntime}, so requests
  * from many connections are answered one after another.
  *
@@ -93,7 +93,8 @@ public final class AdapterService implements AutoCloseable {
             paths.put(name, dirs.get(name).toString());
         });
         PythonRuntime python = PythonRuntime.get();
-        long handle = python.callAs(Long.class, "serving", "load", base.toAbsolutePath().normalize().toString(), write(paths));
+        python.addPackage(AdapterService.class, "peft4j_examples");
+        long handle = python.callAs(Long.class, "peft4j_examples.serving", "load", base.toAbsolutePath().normalize().toString(), write(paths));
         return new AdapterService(python, handle, base, Map.copyOf(dirs), port);
     }
 
@@ -107,7 +108,7 @@ public final class AdapterService implements AutoCloseable {
     public void close() {
         server.stop(0);
         executor.shutdownNow();
-        python.call("serving", "unload", handle);
+        python.call("peft4j_examples.serving", "unload", handle);
     }
 
     private void generate(HttpExchange exchange) throws IOException {
@@ -139,7 +140,7 @@ public final class AdapterService implements AutoCloseable {
             }
             String answer;
             try {
-                answer = python.callAs(String.class, "serving", "generate_json", handle, adapter == null ? "" : adapter,
+                answer = python.callAs(String.class, "peft4j_examples.serving", "generate_json", handle, adapter == null ? "" : adapter,
                         request.get("prompt").asText(), write(Map.of("max_new_tokens", maxNewTokens)));
             } catch (PythonException e) {
                 reply(exchange, 500, error(e.pythonType() + ": " + e.pythonMessage()));

@@ -2,7 +2,7 @@ package io.peft4j.plot;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.peft4j.Peft4jException;
+import io.peft4j.core.Peft4jException;
 import java.awt.Color;
 import java.io.BufferedReader;
 import java.io.IOException;

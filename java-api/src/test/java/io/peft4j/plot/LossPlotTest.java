@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.peft4j.Peft4jException;
+import io.peft4j.core.Peft4jException;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;

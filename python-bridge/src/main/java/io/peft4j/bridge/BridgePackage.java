@@ -23,14 +23,14 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * The {@code python/} resources of the peft4j-python-bridge jar: the {@code peft4j_bridge} package
- * and the pinned {@code requirements.txt}. Running from a build directory they are used where
- * they are; from a jar they are extracted once to {@code $PEFT4J_HOME/bridge/<content hash>/}.
+ * The {@code python/} resources of the peft4j-python-bridge jar (the {@code peft4j_bridge} package
+ * and the pinned {@code requirements.txt}) and of other peft4j jars that ship Python packages.
+ * Running from a build directory they are used where they are; from a jar they are extracted once
+ * to {@code $PEFT4J_HOME/bridge/<content hash>/}.
  */
 final class BridgePackage {
 
     private static final String ROOT = "python";
-    private static final String MARKER = "/" + ROOT + "/peft4j_bridge/__init__.py";
 
     private BridgePackage() {}
 
@@ -52,9 +52,19 @@ final class BridgePackage {
      * @param home peft4j's cache directory, where a jar's package is extracted
      */
     static Path location(Path home) {
-        URL marker = BridgePackage.class.getResource(MARKER);
+        return location(home, BridgePackage.class, "peft4j_bridge");
+    }
+
+    /**
+     * The directory that holds the Python package {@code name}, shipped as {@code python/<name>/}
+     * resources beside {@code owner} (in its jar, or its build directory), to put on {@code sys.path}.
+     *
+     * @param home peft4j's cache directory, where a jar's package is extracted
+     */
+    static Path location(Path home, Class<?> owner, String name) {
+        URL marker = owner.getResource("/" + ROOT + "/" + name + "/__init__.py");
         if (marker == null) {
-            throw new PythonEnvironmentException("python/peft4j_bridge is missing from the classpath: the peft4j-python-bridge jar is broken, rebuild it");
+            throw new PythonEnvironmentException("python/" + name + " is missing from the classpath of " + owner.getName() + ": its jar is broken, rebuild it");
         }
         try {
             URI uri = marker.toURI();
@@ -63,9 +73,9 @@ final class BridgePackage {
             }
             return extract(uri, home.resolve("bridge"));
         } catch (URISyntaxException e) {
-            throw new PythonEnvironmentException("cannot locate python/peft4j_bridge at " + marker + ": " + e.getMessage(), e);
+            throw new PythonEnvironmentException("cannot locate python/" + name + " at " + marker + ": " + e.getMessage(), e);
         } catch (IOException e) {
-            throw new PythonEnvironmentException("cannot extract the peft4j_bridge package to " + home.resolve("bridge") + ": " + e.getMessage(), e);
+            throw new PythonEnvironmentException("cannot extract the " + name + " package to " + home.resolve("bridge") + ": " + e.getMessage(), e);
         }
     }
 

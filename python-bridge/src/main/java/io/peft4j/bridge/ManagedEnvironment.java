@@ -33,6 +33,12 @@ final class ManagedEnvironment {
 
     private ManagedEnvironment() {}
 
+    /** Installs an environment into an empty directory, writing the full output to {@code log}. */
+    interface Installation {
+        /** Installs into {@code target}. */
+        void install(Path target, Path log) throws IOException;
+    }
+
     /**
      * Returns the managed venv for {@code requirements}, installing it first if it is not complete.
      *
@@ -45,12 +51,28 @@ final class ManagedEnvironment {
      */
     static Path ensure(Path home, Requirements requirements, Path bridgePath, EnvironmentInstaller installer,
                        ProgressListener listener) {
+        return ensure(home, requirements.key(), "downloads torch and friends, several GB, a few minutes",
+                (target, log) -> installer.install(target, requirements, bridgePath, log, listener), listener);
+    }
+
+    /**
+     * Returns the managed venv {@code envs/<key>}, installing it first with {@code installation} if
+     * it is not complete.
+     *
+     * @param home peft4j's cache directory
+     * @param key the environment's directory name (a hash of what it holds)
+     * @param cost what the first set-up costs, for the progress line
+     * @param installation installs into an empty directory
+     * @param listener receives progress
+     * @return the venv directory
+     */
+    static Path ensure(Path home, String key, String cost, Installation installation, ProgressListener listener) {
         Path envs = home.resolve("envs");
-        Path target = envs.resolve(requirements.key());
+        Path target = envs.resolve(key);
         if (isComplete(target)) {
             return target;
         }
-        Path lockFile = envs.resolve(requirements.key() + ".lock");
+        Path lockFile = envs.resolve(key + ".lock");
         ReentrantLock threadLock = THREAD_LOCKS.computeIfAbsent(lockFile, f -> new ReentrantLock());
         if (!threadLock.tryLock()) {
             listener.step("waiting for another thread that is setting up " + target);
@@ -66,7 +88,7 @@ final class ManagedEnvironment {
                 }
                 try {
                     if (!isComplete(target)) {
-                        install(target, requirements, bridgePath, installer, listener);
+                        install(target, key, cost, installation, listener);
                     }
                 } finally {
                     lock.release();
@@ -86,16 +108,16 @@ final class ManagedEnvironment {
         return Files.isRegularFile(venv.resolve(MARKER));
     }
 
-    private static void install(Path target, Requirements requirements, Path bridgePath, EnvironmentInstaller installer,
+    private static void install(Path target, String key, String cost, Installation installation,
                                 ProgressListener listener) throws IOException {
         BridgePackage.deleteTree(target);
         Path log = target.resolveSibling(target.getFileName() + ".log");
         listener.step("creating the Python environment in " + target
-                + " (first use only: downloads torch and friends, several GB, a few minutes; log: " + log + ")");
+                + " (first use only: " + cost + "; log: " + log + ")");
         long start = System.nanoTime();
-        installer.install(target, requirements, bridgePath, log, listener);
+        installation.install(target, log);
         Path temp = target.resolve(MARKER + ".tmp");
-        Files.writeString(temp, "{\"requirements_key\": \"" + requirements.key() + "\", \"created\": \""
+        Files.writeString(temp, "{\"requirements_key\": \"" + key + "\", \"created\": \""
                 + Instant.now() + "\"}\n", StandardCharsets.UTF_8);
         Files.move(temp, target.resolve(MARKER), StandardCopyOption.ATOMIC_MOVE);
         listener.step(String.format("Python environment ready in %.0f s: %s", (System.nanoTime() - start) / 1e9, target));

@@ -69,6 +69,41 @@ final class PipInstaller implements EnvironmentInstaller {
         }
     }
 
+    /**
+     * Installs a layer over {@code base} into {@code target}: a venv made by the base's python whose
+     * site-packages holds a {@code .pth} file naming the base's site-packages (so the base's
+     * packages, jep included, are shared rather than copied), then {@code pip install -r} the
+     * layer's pins; pip sees what the base already has and installs only the rest.
+     */
+    static void installLayer(Path target, PythonEnvironment base, Requirements layer, Path log, ProgressListener listener) throws IOException {
+        try (BufferedWriter logFile = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
+            Consumer<String> output = line -> {
+                try {
+                    logFile.write(line);
+                    logFile.newLine();
+                    logFile.flush();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                listener.output(line);
+            };
+            listener.step("creating a layer over " + base.home());
+            run(List.of(base.pythonExecutable().toString(), "-m", "venv", target.toString()), Map.of(), output,
+                    "python -m venv failed", "fix its cause and run again", log);
+            Path python = target.resolve("bin").resolve("python");
+            List<String> sitePackages = new ArrayList<>();
+            run(List.of(python.toString(), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"), Map.of(),
+                    sitePackages::add, "the layer's python cannot be run", "delete " + target + " and run again", log);
+            Files.writeString(Path.of(sitePackages.getLast().strip()).resolve("peft4j-base.pth"),
+                    base.sitePackages() + "\n", StandardCharsets.UTF_8);
+            Path requirementsFile = target.resolve("peft4j-requirements.txt");
+            Files.writeString(requirementsFile, layer.text(), StandardCharsets.UTF_8);
+            listener.step("installing the layer's pinned requirements");
+            run(pip(python, "-r", requirementsFile.toString()), Map.of(), output,
+                    "pip could not install the layer's requirements", "fix its cause and run again", log);
+        }
+    }
+
     private static List<String> pip(Path python, String... arguments) {
         List<String> command = new ArrayList<>(List.of(python.toString(), "-m", "pip", "install",
                 "--disable-pip-version-check", "--no-input", "--progress-bar", "off"));

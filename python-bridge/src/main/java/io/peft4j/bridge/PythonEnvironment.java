@@ -85,6 +85,37 @@ public record PythonEnvironment(Path home, Path pythonExecutable, Path sitePacka
         return of(installed, bridge, requirements, python);
     }
 
+    /**
+     * The environment {@code base} plus the packages pinned in {@code requirements}, installed as a
+     * layer of its own over it (never into {@code base}): a venv under
+     * {@code $PEFT4J_HOME/envs/<base key>-<layer key>/} that shares the base's packages through a
+     * {@code .pth} file. Created once and reused while neither the base nor the pins change. This is
+     * how {@code ./peft4j test} adds its test-only tools, and how an application can add packages
+     * of its own without touching peft4j's environment.
+     *
+     * @param requirements a pip requirements file
+     * @param listener receives the set-up's steps and pip's output
+     * @throws PythonEnvironmentException if the file cannot be read or the install fails
+     */
+    public static PythonEnvironment ensureLayer(PythonEnvironment base, Path requirements, ProgressListener listener) {
+        Requirements layer;
+        try {
+            layer = new Requirements(Files.readString(requirements));
+        } catch (java.io.IOException e) {
+            throw new PythonEnvironmentException("cannot read the layer's requirements " + requirements + ": " + e.getMessage(), e);
+        }
+        EnvironmentSettings settings = EnvironmentSettings.fromEnvironment();
+        String key = new Requirements(base.home().toAbsolutePath().normalize().toString()).key() + "-" + layer.key();
+        Path venv = ManagedEnvironment.ensure(settings.home(), key, "installs the pins of " + requirements.getFileName(),
+                (target, log) -> PipInstaller.installLayer(target, base, layer, log, listener), listener);
+        Path python = venv.resolve("bin").resolve("python");
+        PythonInstallation installed = PythonProbe.probe(python, base.bridgePath());
+        if (installed == null) {
+            throw new PythonEnvironmentException("the layer " + venv + " is broken (" + python + " cannot be run): delete " + venv + " and run again");
+        }
+        return of(installed, base.bridgePath(), BridgePackage.requirements(), python);
+    }
+
     /** The python inside {@code path} when it is a venv (or prefix) directory, else {@code path}. */
     static Path executableOf(Path path) {
         if (Files.isDirectory(path)) {

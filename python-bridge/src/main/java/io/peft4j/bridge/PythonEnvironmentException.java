@@ -1,6 +1,6 @@
 package io.peft4j.bridge;
 
-import io.peft4j.Peft4jException;
+import io.peft4j.core.Peft4jException;
 
 /**
  * The Python environment is missing, incomplete or cannot be created. The message is one line

@@ -1,6 +1,6 @@
 package io.peft4j.bridge;
 
-import io.peft4j.Peft4jException;
+import io.peft4j.core.Peft4jException;
 
 /**
  * An exception raised by Python code run through {@link PythonRuntime}. The message is one line,

@@ -1,6 +1,7 @@
 package io.peft4j.bridge;
 
-import io.peft4j.Peft4jException;
+import io.peft4j.core.Peft4jException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -169,6 +170,20 @@ public final class PythonRuntime {
         @SuppressWarnings("unchecked")
         Map<String, Object> keywords = (Map<String, Object>) kwargs;
         return await(submitRaw(interp -> callWrapper.callAs(type, positional, keywords)));
+    }
+
+    /**
+     * Makes the Python package {@code name}, shipped as {@code python/<name>/} resources beside
+     * {@code owner} (how peft4j-junit ships its checks), importable; then call its modules by their
+     * full name, e.g. {@code call(name + ".checks", ...)}. Calling it again is harmless.
+     *
+     * @return the directory that holds the package (for a subprocess's {@code PYTHONPATH})
+     * @throws PythonEnvironmentException if the package is not on {@code owner}'s classpath
+     */
+    public Path addPackage(Class<?> owner, String name) {
+        Path directory = BridgePackage.location(EnvironmentSettings.fromEnvironment().home(), owner, name);
+        call("runtime", "add_path", directory.toString());
+        return directory;
     }
 
     /** Runs Python statements in the interpreter's global namespace. */

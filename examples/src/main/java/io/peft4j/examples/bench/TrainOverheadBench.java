@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * What training from the JVM costs: the same LoRA job on the tiny Llama, through {@link Peft#train}
  * (embedded Python, a Java listener called at every step) and through the venv's python running
- * {@code python -m peft4j_bridge.bench_train} (the same bridge function, a Python listener), in one
+ * {@code python -m peft4j_examples.bench_train} (the same bridge function, a Python listener), in one
  * run, alternating. The Python job uses the JVM run's own resolved {@code train_config.json}, so both
  * do exactly the same work. Prints tokens/s of the training loop per run, the medians, and the ratio.
  *
@@ -83,8 +83,9 @@ public final class TrainOverheadBench {
         ObjectNode config = (ObjectNode) JSON.readTree(jvmConfig.toFile()).get("config");
         config.put("output_dir", out.toString());
         Path configFile = Files.writeString(out.resolveSibling(out.getFileName() + ".json"), JSON.writeValueAsString(config));
-        ProcessBuilder pb = new ProcessBuilder(env.pythonExecutable().toString(), "-m", "peft4j_bridge.bench_train", configFile.toString());
-        pb.environment().put("PYTHONPATH", env.bridgePath().toString());
+        Path examples = PythonRuntime.get().addPackage(TrainOverheadBench.class, "peft4j_examples");
+        ProcessBuilder pb = new ProcessBuilder(env.pythonExecutable().toString(), "-m", "peft4j_examples.bench_train", configFile.toString());
+        pb.environment().put("PYTHONPATH", env.bridgePath() + java.io.File.pathSeparator + examples);
         pb.redirectError(ProcessBuilder.Redirect.DISCARD);
         Process process = pb.start();
         String stdout = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

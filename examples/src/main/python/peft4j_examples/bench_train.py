@@ -1,7 +1,7 @@
 """One training job from a plain Python process, for the JVM-overhead benchmark (and a template for
 launching training outside the JVM, e.g. under torchrun).
 
-    python -m peft4j_bridge.bench_train CONFIG_JSON
+    python -m peft4j_examples.bench_train CONFIG_JSON
 
 CONFIG_JSON holds the options of ``peft4j_bridge.train.train``; the result is printed as the last
 line of stdout. The listener does what the Java one in the benchmark does: it counts events.
@@ -10,7 +10,7 @@ line of stdout. The listener does what the Java one in the benchmark does: it co
 import json
 import sys
 
-from .train import train
+from peft4j_bridge.train import train
 
 
 class CountingListener:

@@ -1,4 +1,4 @@
-package io.peft4j;
+package io.peft4j.core;
 
 /**
  * Base of every exception peft4j throws on purpose: bad input files, network faults, Python

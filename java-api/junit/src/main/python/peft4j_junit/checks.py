@@ -17,7 +17,7 @@ import os
 import shutil
 import tempfile
 
-from .quiet import quiet_libraries
+from peft4j_bridge.quiet import quiet_libraries
 
 
 def merge_and_unload(base, adapters_json, weights_json, out_dir):

@@ -1,7 +1,7 @@
 package io.peft4j.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.peft4j.Peft4jException;
+import io.peft4j.core.Peft4jException;
 import io.peft4j.data.LengthDistribution;
 import io.peft4j.data.TokenCounter;
 import io.peft4j.data.TokenStats;

@@ -11,8 +11,8 @@ import itertools
 import json
 import os
 
-from . import generate as generate_mod
-from .quiet import quiet_libraries
+from peft4j_bridge import generate as generate_mod
+from peft4j_bridge.quiet import quiet_libraries
 
 _services = {}
 _handles = itertools.count(1)

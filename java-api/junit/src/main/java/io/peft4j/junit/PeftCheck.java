@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Assertions;
 
 /**
  * Assertions that compare what Java produced with what PEFT itself produces from the same inputs,
- * through the embedded Python ({@code peft4j_bridge.checks} writes PEFT's result to a temporary
+ * through the embedded Python ({@code peft4j_junit.checks} writes PEFT's result to a temporary
  * directory; the comparison is done here, tensor by tensor). Injected by {@link PeftExtension}.
  *
  * <p>Values compare like numpy's {@code allclose}: {@code |actual - expected| <= atol + rtol * |expected|},
@@ -43,6 +43,7 @@ public final class PeftCheck {
 
     PeftCheck(PythonRuntime python) {
         this.python = python;
+        python.addPackage(PeftCheck.class, "peft4j_junit");
     }
 
     /**
@@ -62,7 +63,7 @@ public final class PeftCheck {
         Path work = temporaryDirectory();
         try {
             Path reference = work.resolve("peft-merged");
-            python.call("checks", "merge_and_unload", abs(base), json(adapters.stream().map(PeftCheck::abs).toList()),
+            python.call("peft4j_junit.checks", "merge_and_unload", abs(base), json(adapters.stream().map(PeftCheck::abs).toList()),
                     json(weights), reference.toString());
             assertTensorsClose(reference, mergedDir, MERGE_RTOL, MERGE_ATOL);
         } finally {
@@ -79,7 +80,7 @@ public final class PeftCheck {
         Path work = temporaryDirectory();
         try {
             Path loaded = work.resolve("adapter_model.safetensors");
-            python.call("checks", "loaded_adapter_state", abs(base), abs(adapterDir), loaded.toString());
+            python.call("peft4j_junit.checks", "loaded_adapter_state", abs(base), abs(adapterDir), loaded.toString());
             assertTensorsClose(adapterDir.resolve("adapter_model.safetensors"), loaded, 0, 0);
         } finally {
             delete(work);

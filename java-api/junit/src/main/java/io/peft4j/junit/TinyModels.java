@@ -1,6 +1,6 @@
 package io.peft4j.junit;
 
-import io.peft4j.bridge.PythonRuntime;
+import io.peft4j.TinyModel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -10,8 +10,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Tiny random-weight models to test with, made offline through the bridge
- * ({@code peft4j_bridge.tiny.make_tiny_llama}): a Llama-shaped causal LM (hidden size 64, 2 layers,
+ * Tiny random-weight models to test with, made offline with {@link TinyModel}: a Llama-shaped causal LM (hidden size 64, 2 layers,
  * 4 heads, 2 key-value heads, float32) with a real byte-level BPE tokenizer and a chat template, a
  * few hundred kilobytes. PEFT, transformers and peft4j treat it like any Llama checkpoint.
  *
@@ -20,12 +19,10 @@ import java.util.stream.Stream;
  */
 public final class TinyModels {
 
-    private final PythonRuntime python;
     private final Path dir;
     private Path llama;
 
-    TinyModels(PythonRuntime python, Path dir) {
-        this.python = python;
+    TinyModels(Path dir) {
         this.dir = dir;
     }
 
@@ -36,7 +33,7 @@ public final class TinyModels {
      */
     public synchronized Path llama() {
         if (llama == null) {
-            llama = Path.of(python.callAs(String.class, "tiny", "make_tiny_llama", dir.resolve("llama").toString(), 0));
+            llama = TinyModel.llama().initializerRange(0.02).write(dir.resolve("llama"));
         }
         return llama;
     }

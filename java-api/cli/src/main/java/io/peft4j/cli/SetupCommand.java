@@ -5,6 +5,7 @@ import io.peft4j.bridge.PythonEnvironment;
 import io.peft4j.bridge.PythonEnvironmentException;
 import io.peft4j.bridge.PythonRuntime;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -34,6 +35,10 @@ public final class SetupCommand implements Callable<Integer> {
     @Option(names = "--print-python", description = "Print only the environment's python executable (for scripts).")
     boolean printPython;
 
+    @Option(names = "--layer", paramLabel = "REQUIREMENTS",
+            description = "Also install the pins of this requirements file, in a layer of their own over the environment (never into it); print and describe the layer.")
+    Path layer;
+
     @Spec
     CommandSpec spec;
 
@@ -42,7 +47,11 @@ public final class SetupCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try {
-            PythonEnvironment env = PythonEnvironment.ensure(new CompactProgress(err, System.console() != null));
+            CompactProgress progress = new CompactProgress(err, System.console() != null);
+            PythonEnvironment env = PythonEnvironment.ensure(progress);
+            if (layer != null) {
+                env = PythonEnvironment.ensureLayer(env, layer, progress);
+            }
             if (printPython) {
                 out.println(env.pythonExecutable());
                 return 0;

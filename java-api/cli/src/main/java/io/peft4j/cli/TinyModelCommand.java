@@ -1,9 +1,7 @@
 package io.peft4j.cli;
 
-import io.peft4j.bridge.PythonRuntime;
+import io.peft4j.TinyModel;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -34,8 +32,7 @@ public final class TinyModelCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Object dir = PythonRuntime.get().invoke(Object.class, "tiny", "make_tiny_llama",
-                List.of(out.toAbsolutePath().toString(), seed), Map.of("initializer_range", initRange));
+        Path dir = TinyModel.llama().seed(seed).initializerRange(initRange).write(out);
         spec.commandLine().getOut().println("tiny model: " + dir);
         spec.commandLine().getOut().flush();
         return 0;

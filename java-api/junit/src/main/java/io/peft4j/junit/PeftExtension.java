@@ -119,7 +119,7 @@ public final class PeftExtension implements ExecutionCondition, ParameterResolve
         static SharedModels create(PythonRuntime runtime) {
             try {
                 Path dir = Files.createTempDirectory("peft4j-tiny-models");
-                return new SharedModels(new TinyModels(runtime, dir), dir);
+                return new SharedModels(new TinyModels(dir), dir);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot create a temporary directory for tiny models", e);
             }

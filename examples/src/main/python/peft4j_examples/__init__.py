@@ -1,0 +1,1 @@
+"""Python helpers of the peft4j examples and benchmarks (not part of the library)."""
