@@ -64,6 +64,21 @@ class MergeAndSoupCommandTest {
         }
     }
 
+    /** Through a real process with its output piped: plain progress lines with MB/s on stderr, the result on stdout. */
+    @Test
+    void mergeShowsProgressAsPlainLinesWhenPiped() throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process process = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                Main.class.getName(), "merge", "--base", base().toString(), "--adapter", adapter("a", 2).toString(),
+                "--out", temp.resolve("merged").toString()).redirectError(temp.resolve("err.txt").toFile()).start();
+        String out = new String(process.getInputStream().readAllBytes());
+        assertEquals(0, process.waitFor(), out);
+        List<String> err = Files.readAllLines(temp.resolve("err.txt"));
+        assertTrue(out.startsWith("merged 1 adapter(s) into "), out);
+        assertTrue(!err.isEmpty() && err.stream().allMatch(l -> l.matches("merge: [0-9.]+ of [0-9.]+ MB \\(\\d+%\\), \\d+/2 tensors, \\d+ MB/s")), String.join("\n", err));
+        assertTrue(err.getLast().contains("(100%), 2/2 tensors"), String.join("\n", err));
+    }
+
     @Test
     void mergeFailsInOneLine() throws IOException {
         CliRun run = CliRun.of("merge", "--base", base().toString(), "--adapter", temp.resolve("nope").toString(),
