@@ -44,10 +44,10 @@ public final class GpuCheck {
         Path work = Files.createDirectories(Path.of(args.length > 0 ? args[0]
                 : Path.of(System.getProperty("java.io.tmpdir"), "peft4j-gpu-check").toString()));
         PythonRuntime python = PythonRuntime.get();
-        python.call("runtime", "add_path", MeasuredProcess.pythonDirectory().toString());
+        python.addPackage(GpuCheck.class, "peft4j_examples");
         Map<?, ?> device;
         try {
-            device = python.callAs(Map.class, "gpu_check", "cuda_device");
+            device = python.callAs(Map.class, "peft4j_examples.gpu_check", "cuda_device");
         } catch (PythonException e) {
             System.err.println("gpu-check: " + e.getMessage());
             System.exit(3);
@@ -56,7 +56,7 @@ public final class GpuCheck {
         String name = (String) device.get("name");
         double memory = ((Number) device.get("memory_gib")).doubleValue();
         System.out.printf(Locale.ROOT, "GPU: %s, %.1f GiB (torch %s, CUDA %s)%n", name, memory, device.get("torch"), device.get("cuda"));
-        Map<?, ?> model = python.callAs(Map.class, "gpu_check", "make_model", work.resolve("model").toString());
+        Map<?, ?> model = python.callAs(Map.class, "peft4j_examples.gpu_check", "make_model", work.resolve("model").toString());
         Path base = Path.of((String) model.get("dir"));
         System.out.printf(Locale.ROOT, "model: Llama with Qwen2-0.5B's shape, %.0fM parameters, random bf16 weights, in %s%n",
                 ((Number) model.get("parameters")).doubleValue() / 1e6, base);
@@ -66,12 +66,12 @@ public final class GpuCheck {
                 STEPS, BATCH, SEQ_LEN, RANK, gpu.hasThroughput() ? gpu.name() : name + " (not in the table: no time estimate)");
         System.out.printf(Locale.ROOT, "%-6s %-18s %12s %12s %14s %14s%n", "job", "optimizer", "tokens/s", "estimate", "peak GiB", "estimate");
         for (TrainMethod method : List.of(TrainMethod.LORA, TrainMethod.QLORA)) {
-            python.call("gpu_check", "reset_peak");
+            python.call("peft4j_examples.gpu_check", "reset_peak");
             TrainResult result = Peft.train(TrainConfig.builder().baseModel(base).data(data)
                     .outputDir(work.resolve(method.name().toLowerCase(Locale.ROOT))).method(method).rank(RANK)
                     .alpha(2.0 * RANK).targets(TrainConfig.Targets.allLinear()).maxSteps(STEPS).batchSize(BATCH)
                     .maxLength(SEQ_LEN).device("cuda").build());
-            double peak = ((Number) python.call("gpu_check", "peak_gib")).doubleValue();
+            double peak = ((Number) python.call("peft4j_examples.gpu_check", "peak_gib")).doubleValue();
             long tokens = (long) STEPS * BATCH * SEQ_LEN;
             Estimate estimate = Peft.estimate(base.toString(), plan(method), gpu, tokens, null);
             String estimatedSpeed = estimate.time() == null ? "-"

@@ -70,21 +70,17 @@ record MeasuredProcess(double seconds, double peakRssMb, double peakAnonMb) {
         return Files.isExecutable(exe) ? exe : Path.of(venv);
     }
 
-    /** {@code examples/src/main/python/merge_bench.py}. */
+    /** {@code examples/src/main/python/merge_bench.py}, found from the working directory upwards. */
     static Path script() {
-        return pythonDirectory().resolve("merge_bench.py");
-    }
-
-    /** {@code examples/src/main/python}, found from the working directory upwards. */
-    static Path pythonDirectory() {
         for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            for (Path candidate : List.of(dir.resolve("examples/src/main/python"), dir.resolve("src/main/python"))) {
-                if (Files.isRegularFile(candidate.resolve("merge_bench.py"))) {
+            for (Path candidate : List.of(dir.resolve("examples/src/main/python/merge_bench.py"),
+                    dir.resolve("src/main/python/merge_bench.py"))) {
+                if (Files.isRegularFile(candidate)) {
                     return candidate;
                 }
             }
         }
-        throw new IllegalStateException("run from the peft4j checkout: examples/src/main/python not found");
+        throw new IllegalStateException("run from the peft4j checkout: examples/src/main/python/merge_bench.py not found");
     }
 
     /** The synthetic model and adapters in {@code work}, generated with PEFT on first use. */
