@@ -1,7 +1,7 @@
 package io.peft4j.data;
 
-import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.peft4j.core.Peft4jException;
@@ -102,12 +102,12 @@ public final class TokenCounter implements AutoCloseable {
 
     /** The ids of {@code text} with the tokenizer's special tokens, as {@code tokenizer(text)["input_ids"]}. */
     public long[] encode(String text) {
-        return tokenizer.encode(text, true, false).getIds();
+        return ids(text, true);
     }
 
     /** The ids of each text with special tokens, tokenized in parallel by the native library. */
     public List<long[]> encodeBatch(List<String> texts) {
-        return ids(tokenizer.batchEncode(texts, true, false));
+        return List.of(ids(texts, true));
     }
 
     /** The token counts of one example; see the class comment for the rules. */
@@ -176,25 +176,47 @@ public final class TokenCounter implements AutoCloseable {
     }
 
     private int roleTokens(String role) {
-        return roleTokens.computeIfAbsent(role, r -> tokenizer.encode(r, false, false).getIds().length);
+        return roleTokens.computeIfAbsent(role, r -> ids(r, false).length);
     }
 
     private int[] lengths(List<String> texts, boolean addSpecialTokens) {
-        if (texts.isEmpty()) {
-            return new int[0];
-        }
-        Encoding[] encodings = tokenizer.batchEncode(texts, addSpecialTokens, false);
-        int[] lengths = new int[encodings.length];
-        for (int i = 0; i < encodings.length; i++) {
-            lengths[i] = encodings[i].getIds().length;
+        long[][] ids = ids(texts, addSpecialTokens);
+        int[] lengths = new int[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            lengths[i] = ids[i].length;
         }
         return lengths;
     }
 
-    private static List<long[]> ids(Encoding[] encodings) {
-        List<long[]> ids = new ArrayList<>(encodings.length);
-        for (Encoding encoding : encodings) {
-            ids.add(encoding.getIds());
+    /**
+     * The ids straight from the native library: DJL's {@code Encoding} would also fetch the tokens as
+     * strings, the type, word and sequence ids, masks and character spans, one JNI call each, which
+     * costs more than the tokenization; here only the ids cross (encode, ids, free: three calls).
+     */
+    private long[] ids(String text, boolean addSpecialTokens) {
+        long encoding = TokenizersLibrary.LIB.encode(tokenizer.getHandle(), text, addSpecialTokens);
+        try {
+            return TokenizersLibrary.LIB.getTokenIds(encoding);
+        } finally {
+            TokenizersLibrary.LIB.deleteEncoding(encoding);
+        }
+    }
+
+    /** The ids of every text, tokenized in parallel by the native library ({@code encode_batch}). */
+    private long[][] ids(List<String> texts, boolean addSpecialTokens) {
+        if (texts.isEmpty()) {
+            return new long[0][];
+        }
+        long[] encodings = TokenizersLibrary.LIB.batchEncode(tokenizer.getHandle(), texts.toArray(String[]::new), addSpecialTokens);
+        long[][] ids = new long[encodings.length][];
+        try {
+            for (int i = 0; i < encodings.length; i++) {
+                ids[i] = TokenizersLibrary.LIB.getTokenIds(encodings[i]);
+            }
+        } finally {
+            for (long encoding : encodings) {
+                TokenizersLibrary.LIB.deleteEncoding(encoding);
+            }
         }
         return ids;
     }
