@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
@@ -25,9 +26,10 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * exactly as Python's {@code safetensors.torch.save_file} does, so equal content gives
  * byte-identical files), then each tensor's bytes are written once, whole or in disjoint pieces,
  * and {@link #commit()} fsyncs and atomically renames a temporary file in the target's directory
- * into place. Writing in {@link #layout()} order is sequential I/O, but any order works, and
- * several threads may write different tensors, or different pieces of one, at the same time.
- * Closing without committing deletes the temporary file.
+ * into place (a large file is also synced every 64 MB while it is written). Writing in
+ * {@link #layout()} order is sequential I/O, but any order works, and several threads may write
+ * different tensors, or different pieces of one, at the same time. Closing without committing
+ * deletes the temporary file.
  */
 public final class SafetensorsWriter implements AutoCloseable {
 
@@ -35,6 +37,11 @@ public final class SafetensorsWriter implements AutoCloseable {
     private static final long MAX_WRITE = 1L << 30;
     /** Elements converted per step by {@link #write(String, float[])}. */
     private static final int CHUNK = 16384;
+    /**
+     * Bytes written between two data syncs: a large file is flushed to disk while it is written,
+     * so the sync at commit has little left to do and dirty pages never pile up.
+     */
+    private static final long SYNC_BYTES = 64L << 20;
 
     private final Path target;
     private final Path temp;
@@ -46,6 +53,7 @@ public final class SafetensorsWriter implements AutoCloseable {
     /** 1 once a tensor is complete, per tensor. */
     private final AtomicIntegerArray complete;
     private final AtomicInteger completed = new AtomicInteger();
+    private final AtomicLong unsynced = new AtomicLong();
     private volatile boolean finished;
 
     private SafetensorsWriter(Path target, Path temp, FileChannel channel, HeaderWriter.Layout layout) {
@@ -139,10 +147,19 @@ public final class SafetensorsWriter implements AutoCloseable {
                 long n = Math.min(MAX_WRITE, bytes.byteSize() - done);
                 writeFully(channel, bytes.asSlice(done, n).asByteBuffer(), position + done);
             }
+            syncEvery(bytes.byteSize());
         } catch (IOException e) {
             throw new Peft4jException(target + ": cannot write: " + e.getMessage(), e);
         }
         record(i, bytes.byteSize());
+    }
+
+    /** Syncs the data written so far once another {@link #SYNC_BYTES} have been written. */
+    private void syncEvery(long written) throws IOException {
+        if (unsynced.addAndGet(written) >= SYNC_BYTES) {
+            unsynced.set(0);
+            channel.force(false);
+        }
     }
 
     /** Writes a tensor of the same name, dtype and shape as one in the layout (e.g. read from another file). */
@@ -183,6 +200,7 @@ public final class SafetensorsWriter implements AutoCloseable {
                 FloatEncoder.encode(dtype, values, from, count, buffer);
                 long bytes = (long) count * dtype.byteSize();
                 writeFully(channel, buffer.asSlice(0, bytes).asByteBuffer(), position + (long) from * dtype.byteSize());
+                syncEvery(bytes);
             }
         } catch (IOException e) {
             throw new Peft4jException(target + ": cannot write: " + e.getMessage(), e);
