@@ -3,8 +3,8 @@ package io.peft4j.merge;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.peft4j.peft.AdapterConfig;
 import io.peft4j.peft.LayerKind;
-import io.peft4j.peft.LoraDelta;
 import io.peft4j.peft.LoraAdapter;
+import io.peft4j.peft.LoraDelta;
 import io.peft4j.peft.LoraModule;
 import io.peft4j.safetensors.DType;
 import io.peft4j.safetensors.SafetensorsWriter;
@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.stream.IntStream;
 
 /**
  * LoRA soups: combines adapters trained on the same base into one new PEFT adapter, with PEFT's
@@ -102,11 +103,18 @@ public final class LoraSoup {
                             .add(new Part(m, options.adapters().get(i).weight(), adapters.get(i).directory().toString()));
                 }
             }
+            List<String> names = List.copyOf(modules.keySet());
+            names.forEach(name -> checkCompatible(name, modules.get(name)));
+            LoraFactors[] combined = new LoraFactors[names.size()];
+            // modules are independent: on every core, unless the method draws random numbers (DARE, in
+            // module order for a given seed) or sums losses across modules (ZipLoRA)
+            IntStream indices = IntStream.range(0, names.size());
+            boolean parallel = !method.drawsRandomNumbers() && method != SoupMethod.ZIPLORA;
+            (parallel ? indices.parallel() : indices).forEach(i ->
+                    combined[i] = pad(combine(names.get(i), modules.get(names.get(i)), rank), rank));
             Map<String, LoraFactors> results = new LinkedHashMap<>();
-            for (Map.Entry<String, List<Part>> e : modules.entrySet()) {
-                List<Part> parts = e.getValue();
-                checkCompatible(e.getKey(), parts);
-                results.put(e.getKey(), pad(combine(e.getKey(), parts, rank), rank));
+            for (int i = 0; i < names.size(); i++) {
+                results.put(names.get(i), combined[i]);
             }
             write(modules, results, rank);
             return new SoupReport(options.out(), method, rank, results.size(), initialLoss, finalLoss);
