@@ -1,5 +1,6 @@
 package io.peft4j.cli;
 
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -10,29 +11,19 @@ import picocli.CommandLine.Command;
  * Python), 2 wrong usage, 3 missing prerequisites (JDK, Python environment).
  */
 @Command(name = "peft4j", mixinStandardHelpOptions = true, version = "peft4j 0.1.0",
-        description = "Parameter-efficient fine-tuning for the JVM.",
-        subcommands = {
-            CommandLine.HelpCommand.class,
-            DataCommand.class,
-            DemoCommand.class,
-            EstimateCommand.class,
-            GenerateCommand.class,
-            HubCommand.class,
-            InspectCommand.class,
-            MergeCommand.class,
-            SoupCommand.class,
-            PlotCommand.class,
-            SetupCommand.class,
-            TinyModelCommand.class,
-            TrainCommand.class,
-            ValidateCommand.class,
-        })
+        description = "Parameter-efficient fine-tuning for the JVM.")
 public final class Main {
 
     /** Exit code for a failure the user can fix (bad file, network fault, ...). */
     public static final int EXIT_FAILURE = 1;
     /** Exit code for wrong usage. */
     public static final int EXIT_USAGE = 2;
+
+    /** The subcommands, in the order {@code --help} lists them. */
+    static final List<Class<?>> SUBCOMMANDS = List.of(CommandLine.HelpCommand.class, DataCommand.class,
+            DemoCommand.class, EstimateCommand.class, GenerateCommand.class, HubCommand.class, InspectCommand.class,
+            MergeCommand.class, SoupCommand.class, PlotCommand.class, SetupCommand.class, TinyModelCommand.class,
+            TrainCommand.class, ValidateCommand.class);
 
     private Main() {}
 
@@ -43,12 +34,31 @@ public final class Main {
 
     /** Runs the CLI and returns its exit code (for tests). */
     public static int run(String... args) {
-        return commandLine().execute(args);
+        return commandLine(args).execute(args);
     }
 
-    /** The configured command line, for callers that redirect its output. */
+    /** The configured command line with every subcommand, for callers that redirect its output. */
     public static CommandLine commandLine() {
+        return commandLine(new String[0]);
+    }
+
+    /**
+     * The configured command line for {@code args}, with only the subcommand they name: picocli
+     * reflects over every option of every command it registers, which was most of a short call's
+     * start-up. Every subcommand is registered when the call needs the list (no arguments,
+     * {@code help}, {@code --help}, a name that is no command's); none for {@code --version}.
+     */
+    public static CommandLine commandLine(String... args) {
         CommandLine cli = new CommandLine(new Main());
+        String first = args.length > 0 ? args[0] : "";
+        Class<?> named = SUBCOMMANDS.stream()
+                .filter(c -> !c.equals(CommandLine.HelpCommand.class) && c.getAnnotation(Command.class).name().equals(first))
+                .findFirst().orElse(null);
+        if (named != null) {
+            cli.addSubcommand(named);
+        } else if (!first.equals("--version") && !first.equals("-V")) {
+            SUBCOMMANDS.forEach(cli::addSubcommand);
+        }
         cli.setExecutionExceptionHandler(new OneLineErrors());
         return cli;
     }

@@ -31,8 +31,7 @@ class DataCommandTest {
     record Result(int code, String out, String err) {}
 
     private static Result run(String... args) {
-        CommandLine cli = new CommandLine(Main.class);
-        cli.setExecutionExceptionHandler(new OneLineErrors());
+        CommandLine cli = Main.commandLine();
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         cli.setOut(new PrintWriter(out, true));

@@ -51,8 +51,7 @@ class HubCommandTest {
     private Result run(String... args) {
         List<String> all = new ArrayList<>(List.of(args));
         all.addAll(List.of("--endpoint", hub.endpoint(), "--cache-dir", tmp.resolve("cache").toString()));
-        CommandLine cli = new CommandLine(Main.class);
-        cli.setExecutionExceptionHandler(new OneLineErrors());
+        CommandLine cli = Main.commandLine();
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         cli.setOut(new PrintWriter(out, true));
