@@ -155,7 +155,7 @@ public final class BaseMerger {
         Tensor replacement = plan.replacements().get(name);
         Tensor source = replacement != null ? replacement : base.tensor(name);
         return new OutputTensor(info, source, replacement != null, plan.updates().getOrDefault(name, List.of()),
-                outputDtype(info.dtype(), options));
+                outputDtype(info.dtype(), options), options.allowNonFinite());
     }
 
     private static DType outputDtype(DType base, MergeOptions options) {

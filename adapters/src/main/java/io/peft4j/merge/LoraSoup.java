@@ -104,7 +104,7 @@ public final class LoraSoup {
                 }
             }
             List<String> names = List.copyOf(modules.keySet());
-            names.forEach(name -> checkCompatible(name, modules.get(name)));
+            names.forEach(name -> checkCompatible(name, modules.get(name), rank));
             LoraFactors[] combined = new LoraFactors[names.size()];
             // modules are independent: on every core, unless the method draws random numbers (DARE, in
             // module order for a given seed) or sums losses across modules (ZipLoRA)
@@ -141,8 +141,15 @@ public final class LoraSoup {
             return Math.max(config.rank(), config.rankPattern().values().stream().mapToInt(Integer::intValue).max().orElse(0));
         }
 
-        private void checkCompatible(String module, List<Part> parts) {
+        /** Same kind and shape in every adapter; an SVD rank the module's update can have. */
+        private void checkCompatible(String module, List<Part> parts, int rank) {
             LoraModule first = parts.getFirst().module();
+            long out = first.loraB().shape()[0];
+            long in = first.loraA().numel() / first.rank();
+            if (method.kind() == SoupMethod.Kind.SVD && rank > Math.min(out, in)) {
+                throw new MergeException("rank " + rank + " is larger than " + module + " allows: its update is "
+                        + out + " x " + in + ", so its rank is at most " + Math.min(out, in));
+            }
             for (Part p : parts) {
                 LoraModule m = p.module();
                 if (m.kind() != first.kind() || !Arrays.equals(m.baseWeightShape(), first.baseWeightShape())) {

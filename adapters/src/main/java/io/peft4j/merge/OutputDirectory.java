@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 
 /**
@@ -40,13 +41,17 @@ final class OutputDirectory implements AutoCloseable {
         }
     }
 
-    /** Creates the temporary directory beside {@code target}. */
+    /**
+     * Creates the temporary directory beside {@code target}, with the permissions the umask gives any
+     * new directory ({@code Files.createTempDirectory} would make it, and so the result, 0700).
+     */
     static OutputDirectory create(Path target) {
         checkFree(target);
         Path absolute = target.toAbsolutePath().normalize();
         try {
             Files.createDirectories(absolute.getParent());
-            Path temp = Files.createTempDirectory(absolute.getParent(), "." + absolute.getFileName() + ".tmp-");
+            Path temp = Files.createDirectory(absolute.resolveSibling("." + absolute.getFileName() + ".tmp-"
+                    + Long.toHexString(ThreadLocalRandom.current().nextLong())));
             return new OutputDirectory(absolute, temp);
         } catch (IOException e) {
             throw new MergeException(target + ": cannot create: " + e.getMessage(), e);

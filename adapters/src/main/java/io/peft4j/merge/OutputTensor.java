@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * One tensor of the merged checkpoint, written in blocks that any worker thread may take: copied
  * byte for byte when nothing changes it, otherwise computed row by row (the base or its
  * replacement, then every update in order, rounded to the base dtype as PEFT does, then encoded in
- * the output dtype). A block is at most {@link #BLOCK_ELEMENTS} values (or {@link #COPY_BYTES}
+ * the output dtype). Unless allowed, a value an update makes NaN or infinite is refused, naming the
+ * adapter, as PEFT's {@code safe_merge} refuses it after each adapter. A block is at most {@link #BLOCK_ELEMENTS} values (or {@link #COPY_BYTES}
  * copied bytes), so memory does not grow with the tensor. The float32 factors of the updates are
  * read when the first block starts and dropped when the last one ends.
  */
@@ -30,6 +31,7 @@ final class OutputTensor {
     private final boolean replaced;
     private final List<TensorUpdate> updates;
     private final DType outDtype;
+    private final boolean allowNonFinite;
     private final boolean copy;
     private final long numel;
     private final int width;
@@ -45,13 +47,16 @@ final class OutputTensor {
      * @param replaced whether {@code source} is a replacement (rounded to the base dtype first)
      * @param updates  the updates, applied in this order
      * @param outDtype the dtype written
+     * @param allowNonFinite whether NaN and infinite merged values are written rather than refused
      */
-    OutputTensor(TensorInfo info, Tensor source, boolean replaced, List<TensorUpdate> updates, DType outDtype) {
+    OutputTensor(TensorInfo info, Tensor source, boolean replaced, List<TensorUpdate> updates, DType outDtype,
+                 boolean allowNonFinite) {
         this.info = info;
         this.source = source;
         this.replaced = replaced;
         this.updates = List.copyOf(updates);
         this.outDtype = outDtype;
+        this.allowNonFinite = allowNonFinite;
         this.copy = !replaced && updates.isEmpty() && outDtype == info.dtype();
         this.numel = info.numel();
         boolean byRow = updates.stream().anyMatch(u -> !u.bias());
@@ -98,14 +103,32 @@ final class OutputTensor {
             int count = (int) Math.min(width, numel - first);
             float[] values = scratch.values(width);
             source(first, values, count);
-            for (RowUpdate update : rowUpdates) {
-                update.apply((int) row, first, values, count, scratch.delta(width), info.dtype());
+            if (replaced) {
+                requireFinite(values, count, "the adapter's replacement " + source.name());
+            }
+            for (int u = 0; u < rowUpdates.size(); u++) {
+                rowUpdates.get(u).apply((int) row, first, values, count, scratch.delta(width), info.dtype());
+                TensorUpdate update = updates.get(u);
+                requireFinite(values, count, update.adapter() + " (module " + update.module().moduleName() + ")");
             }
             FloatEncoder.encode(outDtype, values, 0, count,
                     staging.asSlice((first - firstElement) * outSize, (long) count * outSize));
         }
         writer.write(info.name(), firstElement * outSize, staging);
         return staging.byteSize();
+    }
+
+    private void requireFinite(float[] values, int count, String cause) {
+        if (allowNonFinite) {
+            return;
+        }
+        for (int j = 0; j < count; j++) {
+            if (!Float.isFinite(values[j])) {
+                throw new MergeException(cause + " makes " + info.name() + " " + values[j] + ": NaN or Inf in the adapter's"
+                        + " weights, or a scaling too large for the dtype; refused as PEFT's safe_merge refuses it"
+                        + " (--allow-non-finite / MergeOptions.Builder.allowNonFinite(true) writes it anyway)");
+            }
+        }
     }
 
     /** Marks a block done; true when it was the last one (the tensor is complete). */

@@ -18,10 +18,18 @@ public final class FloatEncoder {
     private FloatEncoder() {
     }
 
+    /** Whether float32 values can be written as {@code type}: F64, F32, F16, BF16, F8_E4M3 and F8_E5M2. */
+    static boolean supports(DType type) {
+        return switch (type) {
+            case F64, F32, F16, BF16, F8_E4M3, F8_E5M2 -> true;
+            default -> false;
+        };
+    }
+
     /**
      * Encodes {@code src[from .. from+count)} as {@code type} into {@code dst} from byte 0.
      *
-     * @throws IllegalArgumentException if {@code type} is not floating point
+     * @throws IllegalArgumentException if float32 values cannot be written as {@code type} (see {@link #supports})
      */
     public static void encode(DType type, float[] src, int from, int count, MemorySegment dst) {
         switch (type) {
@@ -42,7 +50,7 @@ public final class FloatEncoder {
                     dst.set(ValueLayout.JAVA_BYTE, i, Float8.floatToE5M2(src[from + i]));
                 }
             }
-            default -> throw new IllegalArgumentException(type + " is not a floating-point type");
+            default -> throw new IllegalArgumentException("float32 values cannot be written as " + type);
         }
     }
 
@@ -66,7 +74,7 @@ public final class FloatEncoder {
      * Rounds {@code v[from .. from+count)} to {@code type} in place: each value becomes the float32
      * value of its nearest {@code type} value (unchanged for F32 and F64).
      *
-     * @throws IllegalArgumentException if {@code type} is not floating point
+     * @throws IllegalArgumentException if float32 values cannot be written as {@code type} (see {@link #supports})
      */
     public static void round(DType type, float[] v, int from, int count) {
         switch (type) {
@@ -90,7 +98,7 @@ public final class FloatEncoder {
                     v[i] = Tensor.f8E5M2ToFloat(Float8.floatToE5M2(v[i]));
                 }
             }
-            default -> throw new IllegalArgumentException(type + " is not a floating-point type");
+            default -> throw new IllegalArgumentException("float32 values cannot be rounded to " + type);
         }
     }
 

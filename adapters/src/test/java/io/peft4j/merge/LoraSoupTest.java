@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.peft4j.peft.LoraAdapter;
 import io.peft4j.peft.LoraModule;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -77,6 +78,16 @@ class LoraSoupTest {
                 assertTrue(RelativeError.frobenius(c.module(m.moduleName()).orElseThrow().deltaWeight(), sum) < 1e-6);
             }
         }
+    }
+
+    @Test
+    void theSoupFolderAndItsConfigHaveTheUmasksPermissions() throws IOException {
+        Path out = LoraSoup.soup(SoupOptions.builder(SoupMethod.LINEAR, temp.resolve("soup"))
+                .adapter(adapter("a", 1, Map.of()), 1).build()).out();
+        Path probe = Files.createDirectory(temp.resolve("probe"));
+        Path probeFile = Files.writeString(probe.resolve("file"), "x");
+        assertEquals(Files.getPosixFilePermissions(probe), Files.getPosixFilePermissions(out));
+        assertEquals(Files.getPosixFilePermissions(probeFile), Files.getPosixFilePermissions(out.resolve("adapter_config.json")));
     }
 
     @Test

@@ -10,7 +10,7 @@ import io.peft4j.TrainStart;
 import io.peft4j.TrainStep;
 import io.peft4j.TrainingListener;
 import io.peft4j.bridge.PythonRuntime;
-import io.peft4j.hub.HubClient;
+import io.peft4j.hub.ModelRef;
 import io.peft4j.merge.BaseMerger;
 import io.peft4j.merge.LoraSoup;
 import io.peft4j.merge.MergeOptions;
@@ -149,7 +149,7 @@ final class DemoCommand implements Callable<Integer> {
 
     private Path baseModel(Path target) {
         if (base != null) {
-            Path resolved = HubClient.builder().build().resolveModel(base);
+            Path resolved = ModelRef.resolve(base);
             say("using %s (%s)", base, resolved);
             return resolved;
         }

@@ -2,6 +2,7 @@ package io.peft4j.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.peft4j.core.Printable;
 import io.peft4j.inspect.Inspection;
 import io.peft4j.inspect.Inspector;
 import java.nio.file.Path;
@@ -38,7 +39,9 @@ final class InspectCommand implements Callable<Integer> {
         Inspection inspection = Inspector.inspect(path);
         var out = spec.commandLine().getOut();
         if (json) {
-            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(inspection));
+            ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+            mapper.getFactory().setCharacterEscapes(Printable.jsonEscapes());
+            out.println(mapper.writeValueAsString(inspection));
         } else {
             out.print(new InspectionText(all ? Integer.MAX_VALUE : 40).render(inspection));
         }

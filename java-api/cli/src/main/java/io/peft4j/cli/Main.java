@@ -59,7 +59,6 @@ public final class Main {
         } else if (!first.equals("--version") && !first.equals("-V")) {
             SUBCOMMANDS.forEach(cli::addSubcommand);
         }
-        cli.setExecutionExceptionHandler(new OneLineErrors());
-        return cli;
+        return OneLineErrors.install(cli);
     }
 }

@@ -1,5 +1,6 @@
 package io.peft4j.cli;
 
+import io.peft4j.core.Printable;
 import io.peft4j.merge.BaseMerger;
 import io.peft4j.merge.MergeException;
 import io.peft4j.merge.MergeOptions;
@@ -44,6 +45,10 @@ final class MergeCommand implements Callable<Integer> {
             description = "Largest shard, e.g. 5GB, 500MB (default: ${DEFAULT-VALUE}).")
     String maxShardSize;
 
+    @Option(names = "--allow-non-finite",
+            description = "Write merged weights even where an adapter makes them NaN or infinite (refused by default, as PEFT's safe_merge).")
+    boolean allowNonFinite;
+
     @Spec
     CommandSpec spec;
 
@@ -51,7 +56,8 @@ final class MergeCommand implements Callable<Integer> {
     public Integer call() {
         MergeOptions.Builder options = MergeOptions.builder(HubIds.resolve(base), out)
                 .adapters(adapters.stream().map(WeightedAdapter::parse).map(HubIds::resolve).toList())
-                .maxShardSize(parseSize(maxShardSize));
+                .maxShardSize(parseSize(maxShardSize))
+                .allowNonFinite(allowNonFinite);
         if (dtype != null) {
             options.dtype(parseDtype(dtype));
         }
@@ -60,7 +66,7 @@ final class MergeCommand implements Callable<Integer> {
         try (MergeProgress progress = MergeProgress.forConsole(spec.commandLine().getErr())) {
             report = BaseMerger.merge(options.listener(progress).build());
         }
-        report.warnings().forEach(w -> spec.commandLine().getErr().println("peft4j merge: warning: " + w));
+        report.warnings().forEach(w -> spec.commandLine().getErr().println("peft4j merge: warning: " + Printable.of(w)));
         spec.commandLine().getOut().printf(Locale.ROOT, "merged %d adapter(s) into %s: %d tensors (%d changed), %d shard(s), %s in %.1f s%n",
                 adapters.size(), report.out(), report.tensors(), report.changed(), report.shards(),
                 Sizes.bytes(report.bytes()), (System.nanoTime() - start) / 1e9);

@@ -23,7 +23,7 @@ import picocli.CommandLine;
  */
 class DataCommandTest {
 
-    static final Path WORDLEVEL = Path.of("..", "adapters", "src", "test", "resources", "data", "wordlevel");
+    static final Path WORDLEVEL = Path.of("..", "..", "adapters", "src", "test", "resources", "data", "wordlevel");
 
     @TempDir
     Path tmp;
@@ -98,7 +98,7 @@ class DataCommandTest {
         Path data = promptCompletionFile();
         Result r = run("data", "stats", "--tokenizer", tmp.resolve("none").toString(), "--data", data.toString());
         assertEquals(Main.EXIT_FAILURE, r.code());
-        assertEquals("peft4j stats: " + tmp.resolve("none") + ": no such tokenizer folder or file\n", r.err());
+        assertEquals("peft4j stats: " + tmp.resolve("none") + ": no such local file or folder\n", r.err());
         r = run("data", "stats", "--tokenizer", WORDLEVEL.toString(), "--data", data.toString(), "--batch-size", "0");
         assertEquals(Main.EXIT_USAGE, r.code());
     }

@@ -65,7 +65,7 @@ class EstimateCommandTest {
         Result unknownModel = run("estimate", "--base", "no/such/dir");
         assertEquals(Main.EXIT_FAILURE, unknownModel.code());
         assertEquals(1, unknownModel.err().strip().lines().count(), unknownModel.err());
-        assertTrue(unknownModel.err().startsWith("peft4j estimate: no/such/dir: no such directory, and not a Hub id"),
+        assertTrue(unknownModel.err().startsWith("peft4j estimate: no/such/dir: no such local folder, and not a Hub id"),
                 unknownModel.err());
 
         Result badGpu = run("estimate", "--base", "openai-community/gpt2", "--gpu", "A200");

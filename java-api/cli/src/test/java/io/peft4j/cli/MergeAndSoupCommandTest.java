@@ -80,6 +80,22 @@ class MergeAndSoupCommandTest {
     }
 
     @Test
+    void nonFiniteMergedWeightsAreRefusedUnlessAllowed() throws IOException {
+        Path base = base();
+        Path huge = adapter("huge", 2);
+        AdapterConfig.lora(2, 1e308, List.of("q")).writeTo(huge);
+        CliRun refused = CliRun.of("merge", "--base", base.toString(), "--adapter", huge.toString(),
+                "--out", temp.resolve("merged").toString());
+        assertEquals(1, refused.exitCode());
+        assertEquals(1, refused.err().strip().lines().count(), refused.err());
+        assertTrue(refused.err().startsWith("peft4j merge: " + huge + " (module model.q) makes model.q.weight "), refused.err());
+        assertTrue(Files.notExists(temp.resolve("merged")));
+        CliRun allowed = CliRun.of("merge", "--base", base.toString(), "--adapter", huge.toString(),
+                "--out", temp.resolve("merged").toString(), "--allow-non-finite");
+        assertEquals(0, allowed.exitCode(), allowed.err());
+    }
+
+    @Test
     void mergeFailsInOneLine() throws IOException {
         CliRun run = CliRun.of("merge", "--base", base().toString(), "--adapter", temp.resolve("nope").toString(),
                 "--out", temp.resolve("merged").toString());
@@ -101,5 +117,15 @@ class MergeAndSoupCommandTest {
                 "--adapter", temp.resolve("b").toString(), "--out", temp.resolve("soup2").toString());
         assertEquals(1, bad.exitCode());
         assertTrue(bad.err().contains("needs a density"), bad.err());
+    }
+
+    @Test
+    void aSoupRankLargerThanTheModulesAllowIsRefusedFirst() throws IOException {
+        CliRun run = CliRun.of("soup", "--method", "svd", "--adapter", adapter("a", 2).toString(),
+                "--adapter", adapter("b", 3).toString(), "--rank", "100000", "--out", temp.resolve("soup").toString());
+        assertEquals(1, run.exitCode(), run.err());
+        assertEquals("peft4j soup: rank 100000 is larger than model.q allows: its update is 8 x 6, so its rank is at most 6",
+                run.err().strip());
+        assertTrue(Files.notExists(temp.resolve("soup")));
     }
 }

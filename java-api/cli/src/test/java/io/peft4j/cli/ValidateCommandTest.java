@@ -3,8 +3,14 @@ package io.peft4j.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.peft4j.peft.AdapterConfig;
+import io.peft4j.safetensors.DType;
+import io.peft4j.safetensors.SafetensorsWriter;
+import io.peft4j.safetensors.TensorSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -13,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ValidateCommandTest {
 
     private static Path real(String name) {
-        Path folder = Path.of("../../shared/real-adapters");
+        Path folder = Path.of("../../../shared/real-adapters");
         Assumptions.assumeTrue(Files.isDirectory(folder), "shared/real-adapters/ is not beside this checkout; skipping");
         return folder.resolve(name);
     }
@@ -45,6 +51,25 @@ class ValidateCommandTest {
         assertEquals("peft4j validate: --max-lora-rank 24 is not one vLLM accepts: [1, 8, 16, 32, 64, 128, 256, 320, 512]",
                 badRank.err().strip());
         assertEquals(2, CliRun.of("validate", "--for", "tgi", adapter.toString()).exitCode());
+    }
+
+    @Test
+    void anAdapterInspectRefusesIsNeverCalledServable(@TempDir Path dir) {
+        String q = "base_model.model.model.layers.0.self_attn.q_proj";
+        AdapterConfig.lora(4, 8, List.of("q_proj")).writeTo(dir);
+        List<TensorSpec> specs = List.of(new TensorSpec(q + ".lora_A.weight", DType.F32, new long[] {4, 8}),
+                new TensorSpec(q + ".lora_B.weight", DType.F32, new long[] {16, 3}));
+        try (SafetensorsWriter w = SafetensorsWriter.create(dir.resolve("adapter_model.safetensors"), specs, Map.of())) {
+            specs.forEach(s -> w.write(s.name(), new float[(int) s.numel()]));
+            w.commit();
+        }
+        CliRun inspect = CliRun.of("inspect", dir.toString());
+        CliRun validate = CliRun.of("validate", "--for", "vllm", dir.toString());
+        assertEquals(1, inspect.exitCode(), inspect.out());
+        assertEquals(1, validate.exitCode(), validate.out());
+        assertEquals("", validate.out());
+        assertEquals(inspect.err().replace("peft4j inspect: ", "peft4j validate: "), validate.err());
+        assertTrue(validate.err().contains("lora_A has rank 4 but lora_B has rank 3"), validate.err());
     }
 
     @Test
