@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.IntStream;
 
 /**
  * Counts the tokens of training examples with a model's own {@code tokenizer.json}, through DJL's
@@ -46,6 +47,8 @@ public final class TokenCounter implements AutoCloseable {
     public static final int MESSAGE_OVERHEAD_TOKENS = 4;
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Texts per native batch call. */
+    private static final int BATCH = 1024;
 
     static {
         if (System.getProperty("ai.djl.offline") == null) {
@@ -208,22 +211,29 @@ public final class TokenCounter implements AutoCloseable {
         }
     }
 
-    /** The ids of every text, tokenized in parallel by the native library ({@code encode_batch}). */
+    /**
+     * The ids of every text: batches of {@value #BATCH} texts on every core, each tokenized in parallel
+     * by the native library ({@code encode_batch}); the string conversions and id copies across JNI,
+     * sequential within one native call, run on several threads this way.
+     */
     private long[][] ids(List<String> texts, boolean addSpecialTokens) {
-        if (texts.isEmpty()) {
-            return new long[0][];
-        }
-        long[] encodings = TokenizersLibrary.LIB.batchEncode(tokenizer.getHandle(), texts.toArray(String[]::new), addSpecialTokens);
-        long[][] ids = new long[encodings.length][];
-        try {
-            for (int i = 0; i < encodings.length; i++) {
-                ids[i] = TokenizersLibrary.LIB.getTokenIds(encodings[i]);
+        long[][] ids = new long[texts.size()][];
+        int batches = (texts.size() + BATCH - 1) / BATCH;
+        IntStream.range(0, batches).parallel().forEach(b -> {
+            int from = b * BATCH;
+            int to = Math.min(texts.size(), from + BATCH);
+            long[] encodings = TokenizersLibrary.LIB.batchEncode(tokenizer.getHandle(),
+                    texts.subList(from, to).toArray(String[]::new), addSpecialTokens);
+            try {
+                for (int i = 0; i < encodings.length; i++) {
+                    ids[from + i] = TokenizersLibrary.LIB.getTokenIds(encodings[i]);
+                }
+            } finally {
+                for (long encoding : encodings) {
+                    TokenizersLibrary.LIB.deleteEncoding(encoding);
+                }
             }
-        } finally {
-            for (long encoding : encodings) {
-                TokenizersLibrary.LIB.deleteEncoding(encoding);
-            }
-        }
+        });
         return ids;
     }
 
