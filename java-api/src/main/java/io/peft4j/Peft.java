@@ -28,8 +28,9 @@ public final class Peft {
     private Peft() {}
 
     /**
-     * Merges adapters into a base model's weights in pure Java, streaming tensor by tensor,
-     * bit-identical to PEFT's {@code merge_and_unload}. Example:
+     * Merges adapters into a base model's weights in pure Java, streaming tensor by tensor, as PEFT's
+     * {@code merge_and_unload} does (bit-identical where torch's kernels sum each delta in peft4j's
+     * order; see the README). Example:
      * {@code Peft.merge(MergeOptions.builder(base, out).adapter(adapterDir).build())}.
      */
     public static MergeReport merge(MergeOptions options) {

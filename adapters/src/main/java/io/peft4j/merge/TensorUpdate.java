@@ -30,9 +30,43 @@ record TensorUpdate(LoraModule module, double weight, boolean bias, String adapt
         if (bias) {
             return RowUpdate.bias(module.loraBBias().orElseThrow().toFloatArray(), scale);
         }
-        boolean transposed = module.kind() == LayerKind.CONV1D || module.kind() == LayerKind.EMBEDDING;
         return RowUpdate.weight(module.delta(weight), module.kind() == LayerKind.EMBEDDING,
-                module.magnitude().map(m -> m.toFloatArray()).orElse(null), transposed);
+                module.magnitude().map(m -> m.toFloatArray()).orElse(null), transposed());
+    }
+
+    /** {@code (w*s) * B @ A} laid out like the base weight, whole (for checks; a merge goes row by row). */
+    float[] delta() {
+        return module.delta(weight).toArray();
+    }
+
+    /**
+     * DoRA's norm per output feature of the unmerged {@code base + delta}, summed in torch's order
+     * ({@link TorchNorm}), whole (for checks; a merge accumulates it row by row in {@link RowUpdate}).
+     */
+    float[] doraNorms(float[] base, float[] delta, int features) {
+        int width = transposed() ? features : base.length / features;
+        float[] row = new float[width];
+        float[] norms = new float[features];
+        for (int r = 0; r < base.length / width; r++) {
+            for (int i = 0; i < width; i++) {
+                row[i] = base[r * width + i] + delta[r * width + i];
+            }
+            if (transposed()) {
+                TorchNorm.addColumnSquares(norms, row, 0);
+            } else {
+                norms[r] = TorchNorm.row(row, 0, width);
+            }
+        }
+        return transposed() ? TorchNorm.sqrt(norms) : norms;
+    }
+
+    /** The output feature that element {@code j} of the base weight belongs to. */
+    int feature(int j, int features, int inner) {
+        return transposed() ? j % features : j / inner;
+    }
+
+    private boolean transposed() {
+        return module.kind() == LayerKind.CONV1D || module.kind() == LayerKind.EMBEDDING;
     }
 
     /** The base shape this update expects, to check against the checkpoint. */

@@ -4,15 +4,18 @@ import io.peft4j.safetensors.VectorApi;
 import java.util.stream.IntStream;
 
 /**
- * The LoRA delta kernel: {@code scale * B @ A} computed exactly as PyTorch does on CPU, so that
- * deltas and merges are bit-identical to PEFT's. This is the only implementation of the rule;
- * {@link LoraModule#delta(double)}, merges and soups all go through it.
+ * The LoRA delta kernel: {@code scale * B @ A} in one fixed order, the same on every CPU. This is
+ * the only implementation of the rule; {@link LoraModule#delta(double)}, merges and soups all go
+ * through it.
  *
  * <p>Every element is a float32 sum over the rank in order {@code k = 0..r-1} with one fused
- * multiply-add per term ({@code acc = fma(B[o,k], A[k,i], acc)}, what torch's CPU GEMM kernels do),
- * then multiplied once by the scaling rounded to float32. Checked against torch 2.13: 100% equal
- * for ranks 3 to 128, while a multiply-then-add sum or a float64 scaling differs in about a third
- * of the elements.
+ * multiply-add per term ({@code acc = fma(B[o,k], A[k,i], acc)}), then multiplied once by the
+ * scaling rounded to float32. That is what torch's CPU matmul (MKL's sgemm) computes for most
+ * shapes, so merges are then bit-identical to PEFT's (a multiply-then-add sum or a float64 scaling
+ * differs in about a third of the elements); but the kernel picks its order by CPU and shape (torch
+ * 2.13 / MKL 2024.2 on an AVX2 EPYC: no FMA when the delta is 8 columns wide, another order for row
+ * counts off its block size and for ranks of about 200 and more), and there PEFT's values differ
+ * from these within the error of reordering an r-term float32 sum (see the README).
  *
  * <p>The delta is produced one row at a time ({@link #row}), laid out like the base weight it is
  * added to: {@code [out, in]} for Linear and Conv2d, the transpose {@code [in, out]} for GPT-2

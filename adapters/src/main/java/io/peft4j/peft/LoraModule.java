@@ -113,8 +113,9 @@ public final class LoraModule {
 
     /**
      * {@code scaling * B @ A} in float32, laid out like the base weight (row-major over
-     * {@link #baseWeightShape()}), bit-identical to PEFT's {@code get_delta_weight} on CPU
-     * (see {@link LoraDelta} for the rule).
+     * {@link #baseWeightShape()}): the order torch's CPU matmul uses for most shapes, so this is
+     * usually bit-identical to PEFT's {@code get_delta_weight} (see {@link LoraDelta} for the rule and
+     * where it is not).
      */
     public float[] deltaWeight() {
         return delta(1.0).toArray();

@@ -22,7 +22,8 @@ public final class Main {
     /** The subcommands, in the order {@code --help} lists them. */
     static final List<Class<?>> SUBCOMMANDS = List.of(CommandLine.HelpCommand.class, DataCommand.class,
             DemoCommand.class, EstimateCommand.class, GenerateCommand.class, HubCommand.class, InspectCommand.class,
-            MergeCommand.class, SoupCommand.class, PlotCommand.class, SetupCommand.class, TinyModelCommand.class,
+            MergeCommand.class, SoupCommand.class, PlotCommand.class, ServeCommand.class, SetupCommand.class,
+            TinyModelCommand.class,
             TrainCommand.class, ValidateCommand.class);
 
     private Main() {}
@@ -32,9 +33,20 @@ public final class Main {
         System.exit(run(args));
     }
 
-    /** Runs the CLI and returns its exit code (for tests). */
+    /**
+     * Runs the CLI and returns its exit code, with everything it printed flushed: commands print
+     * through picocli's writers, which flush only on a line end, and {@code System.exit} flushes nothing.
+     */
     public static int run(String... args) {
-        return commandLine(args).execute(args);
+        CommandLine cli = commandLine(args);
+        try {
+            return cli.execute(args);
+        } finally {
+            cli.getOut().flush();
+            cli.getErr().flush();
+            System.out.flush();
+            System.err.flush();
+        }
     }
 
     /** The configured command line with every subcommand, for callers that redirect its output. */

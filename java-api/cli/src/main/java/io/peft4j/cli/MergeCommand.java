@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -20,11 +21,12 @@ import picocli.CommandLine.Spec;
 /**
  * {@code peft4j merge --base DIR --adapter DIR[:WEIGHT]... --out DIR [--dtype bf16|f16|f32]
  * [--max-shard-size 5GB]}: merges adapters into the base weights, streaming in blocks on every
- * core, bit-identical to PEFT's {@code merge_and_unload}; progress as a bar with MB/s on a terminal,
- * as a line per tenth on stderr otherwise ({@link MergeProgress}).
+ * core, as PEFT's {@code merge_and_unload} does (bit-identical where torch's kernels sum each delta
+ * in peft4j's order; within the error of another order elsewhere); progress as a bar with MB/s on
+ * a terminal, as a line per tenth on stderr otherwise ({@link MergeProgress}).
  */
 @Command(name = "merge", mixinStandardHelpOptions = true,
-        description = "Merge LoRA adapters into a base model's weights (pure Java, identical to PEFT's merge_and_unload).")
+        description = "Merge LoRA adapters into a base model's weights (pure Java, PEFT's merge_and_unload).")
 final class MergeCommand implements Callable<Integer> {
 
     @Option(names = "--base", required = true, paramLabel = "DIR|HUB_ID",
@@ -37,6 +39,9 @@ final class MergeCommand implements Callable<Integer> {
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory to create for the merged model.")
     Path out;
+
+    @Mixin
+    OverwriteOption overwrite;
 
     @Option(names = "--dtype", paramLabel = "bf16|f16|f32", description = "Output dtype of floating-point tensors (default: the base's).")
     String dtype;
@@ -57,7 +62,8 @@ final class MergeCommand implements Callable<Integer> {
         MergeOptions.Builder options = MergeOptions.builder(HubIds.resolve(base), out)
                 .adapters(adapters.stream().map(WeightedAdapter::parse).map(HubIds::resolve).toList())
                 .maxShardSize(parseSize(maxShardSize))
-                .allowNonFinite(allowNonFinite);
+                .allowNonFinite(allowNonFinite)
+                .overwrite(overwrite.overwrite);
         if (dtype != null) {
             options.dtype(parseDtype(dtype));
         }

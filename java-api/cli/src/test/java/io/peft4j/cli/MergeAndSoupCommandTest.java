@@ -15,13 +15,14 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code peft4j merge} and {@code peft4j soup} end to end on small files written here. */
+/** {@code peft4j merge} and {@code peft4j soup} end to end on small files written here, each in a process of its own. */
 class MergeAndSoupCommandTest {
 
     @TempDir
@@ -69,15 +70,22 @@ class MergeAndSoupCommandTest {
 
     /** Through a real process with its output piped: no bar or control characters; a small merge prints only its result. */
     @Test
-    void mergeOutputIsPlainWhenPiped() throws Exception {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        Process process = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                Main.class.getName(), "merge", "--base", base().toString(), "--adapter", adapter("a", 2).toString(),
-                "--out", temp.resolve("merged").toString()).redirectError(temp.resolve("err.txt").toFile()).start();
-        String out = new String(process.getInputStream().readAllBytes());
-        assertEquals(0, process.waitFor(), out);
-        assertTrue(out.matches("merged 1 adapter\\(s\\) into \\S+: 2 tensors \\(1 changed\\), 1 shard\\(s\\), \\S+ \\S+ in [0-9.]+ s\\n"), out);
-        assertEquals("", Files.readString(temp.resolve("err.txt")));
+    void mergeOutputIsPlainWhenPiped() throws IOException {
+        CliRun run = CliRun.of("merge", "--base", base().toString(), "--adapter", adapter("a", 2).toString(),
+                "--out", temp.resolve("merged").toString());
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().matches("merged 1 adapter\\(s\\) into \\S+: 2 tensors \\(1 changed\\), 1 shard\\(s\\), \\S+ \\S+ in [0-9.]+ s\\n"), run.out());
+        assertEquals("", run.err());
+    }
+
+    /** On a terminal: a progress bar over the bytes, in MB, with the speed and the tensors done. */
+    @Test
+    void mergeShowsABarOnATerminal() throws IOException {
+        CliRun run = CliRun.onTerminal("merge", "--base", base().toString(), "--adapter", adapter("a", 2).toString(),
+                "--out", temp.resolve("merged").toString());
+        assertEquals(0, run.exitCode(), run.out());
+        assertTrue(run.out().contains("merge 100%") && run.out().contains("MB/s") && run.out().contains("2/2 tensors"), run.out());
+        assertTrue(run.out().contains("merged 1 adapter(s) into "), run.out());
     }
 
     /** Off a terminal: one line per tenth of the bytes of a large output, with the speed; nothing for a small one. */
@@ -99,6 +107,60 @@ class MergeAndSoupCommandTest {
     }
 
     @Test
+    void mergeRefusesAFullOutputUnlessOverwrite() throws IOException {
+        Path out = temp.resolve("merged");
+        String[] merge = {"merge", "--base", base().toString(), "--adapter", adapter("a", 2).toString(), "--out", out.toString()};
+        assertEquals(0, CliRun.of(merge).exitCode());
+        CliRun refused = CliRun.of(merge);
+        assertEquals(1, refused.exitCode());
+        assertEquals("peft4j merge: " + out + ": output folder exists and is not empty"
+                + " (--overwrite, or overwrite(true) in the API, replaces it)\n", refused.err());
+        assertEquals("", refused.out());
+
+        String[] again = Arrays.copyOf(merge, merge.length + 3);
+        again[merge.length] = "--overwrite";
+        again[merge.length + 1] = "--dtype";
+        again[merge.length + 2] = "f32";
+        CliRun replaced = CliRun.of(again);
+        assertEquals(0, replaced.exitCode(), replaced.err());
+        try (SafetensorsFile f = SafetensorsFile.open(out.resolve("model.safetensors"))) {
+            assertEquals(DType.F32, f.info("model.q.weight").dtype(), "the second merge replaced the first");
+        }
+        CliRun intoTheBase = CliRun.of("merge", "--base", temp.resolve("base").toString(), "--adapter", temp.resolve("a").toString(),
+                "--out", temp.resolve("base").toString(), "--overwrite");
+        assertEquals(1, intoTheBase.exitCode());
+        assertTrue(intoTheBase.err().contains("would replace the input"), intoTheBase.err());
+        assertTrue(CliRun.of("merge", "--help").out().contains("--overwrite"), "documented in --help");
+    }
+
+    @Test
+    void aSoupOfOneAdapterSaysItIsLinear() throws IOException {
+        CliRun run = CliRun.of("soup", "--method", "ties", "--density", "0.5", "--adapter", adapter("a", 2) + ":0.5",
+                "--out", temp.resolve("one").toString());
+        assertEquals(0, run.exitCode(), run.err());
+        assertEquals("peft4j soup: warning: a single adapter has nothing to combine: ties acts as linear, as in PEFT's"
+                + " add_weighted_adapter, so the result is the adapter times its weight (density unused)\n", run.err());
+        assertTrue(run.out().startsWith("linear soup of 1 adapter(s) written to " + temp.resolve("one")
+                + ": r = lora_alpha = 2, 1 modules, "), run.out());
+    }
+
+    @Test
+    void nonFiniteMergedWeightsAreRefusedUnlessAllowed() throws IOException {
+        Path base = base();
+        Path huge = adapter("huge", 2);
+        AdapterConfig.lora(2, 1e308, List.of("q")).writeTo(huge);
+        CliRun refused = CliRun.of("merge", "--base", base.toString(), "--adapter", huge.toString(),
+                "--out", temp.resolve("merged").toString());
+        assertEquals(1, refused.exitCode());
+        assertEquals(1, refused.err().strip().lines().count(), refused.err());
+        assertTrue(refused.err().startsWith("peft4j merge: " + huge + " (module model.q) makes model.q.weight "), refused.err());
+        assertTrue(Files.notExists(temp.resolve("merged")));
+        CliRun allowed = CliRun.of("merge", "--base", base.toString(), "--adapter", huge.toString(),
+                "--out", temp.resolve("merged").toString(), "--allow-non-finite");
+        assertEquals(0, allowed.exitCode(), allowed.err());
+    }
+
+    @Test
     void mergeFailsInOneLine() throws IOException {
         CliRun run = CliRun.of("merge", "--base", base().toString(), "--adapter", temp.resolve("nope").toString(),
                 "--out", temp.resolve("merged").toString());
@@ -112,6 +174,8 @@ class MergeAndSoupCommandTest {
         CliRun run = CliRun.of("soup", "--method", "svd", "--adapter", adapter("a", 2) + ":0.7",
                 "--adapter", adapter("b", 3) + ":0.3", "--rank", "3", "--out", temp.resolve("soup").toString());
         assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().startsWith("svd soup of 2 adapter(s) written to " + temp.resolve("soup")
+                + ": r = lora_alpha = 3, 1 modules, "), run.out());
         try (LoraAdapter soup = LoraAdapter.load(temp.resolve("soup"))) {
             assertEquals(3, soup.config().rank());
             assertEquals(3.0, soup.config().loraAlpha());
