@@ -12,8 +12,9 @@ import java.util.stream.Stream;
 /**
  * A result directory built in a hidden temporary sibling and renamed into place by {@link #commit()};
  * closing without committing deletes the temporary directory, so a failure leaves nothing behind.
+ * Used by every command that writes a directory (merge, soup, GGUF import).
  */
-final class OutputDirectory implements AutoCloseable {
+public final class OutputDirectory implements AutoCloseable {
 
     private final Path target;
     private final Path temp;
@@ -25,7 +26,7 @@ final class OutputDirectory implements AutoCloseable {
     }
 
     /** Refuses a target that exists and is not an empty directory. */
-    static void checkFree(Path target) {
+    public static void checkFree(Path target) {
         if (Files.isRegularFile(target)) {
             throw new MergeException(target + ": output exists and is a file");
         }
@@ -41,7 +42,7 @@ final class OutputDirectory implements AutoCloseable {
     }
 
     /** Creates the temporary directory beside {@code target}. */
-    static OutputDirectory create(Path target) {
+    public static OutputDirectory create(Path target) {
         checkFree(target);
         Path absolute = target.toAbsolutePath().normalize();
         try {
@@ -54,7 +55,7 @@ final class OutputDirectory implements AutoCloseable {
     }
 
     /** Where to write the files. */
-    Path path() {
+    public Path path() {
         return temp;
     }
 
@@ -68,7 +69,7 @@ final class OutputDirectory implements AutoCloseable {
     }
 
     /** Renames the directory into place. */
-    void commit() {
+    public void commit() {
         try {
             if (Files.isDirectory(target)) {
                 Files.delete(target); // checked empty before
