@@ -9,17 +9,17 @@ Exit code 3 (with a reason on stderr) means llama-cpp-python is not installed in
 environment: the tests are then skipped (`./peft4j test` installs it in the test layer,
 python-bridge/requirements-test.txt).
 
-prepare {"out": DIR, "outtypes": [...]}
+prepare {"out": DIR, "convert": [[ADAPTER, OUTTYPE], ...]}
     builds the tiny bases and adapters (tiny_bases.py), converts the Llama, Qwen2 and GPT-2 bases
-    with llama.cpp's convert_hf_to_gguf.py (f32) and every plain LoRA adapter with
-    convert_lora_to_gguf.py at each outtype. Answers the manifest with the converted files (or the
+    with llama.cpp's convert_hf_to_gguf.py (f32) and each listed adapter with
+    convert_lora_to_gguf.py at that outtype. Answers the manifest with the converted files (or the
     converter's error per job).
 run {"jobs": [...], "refusals": {"base": GGUF, "files": [...]}}
     per job {"base": HF_DIR, "adapter": PEFT_DIR, "base_gguf": GGUF, "adapter_gguf": GGUF,
     "prompts": [[token ids]...], "new_tokens": N}: the next-token logits of every prompt and the
-    greedy continuation, with transformers + PEFT (float32) and with llama-cpp-python (the GGUF base
-    plus the GGUF adapter, F32 KV cache, one thread); and whether llama.cpp loads each file of
-    "refusals" as a LoRA adapter of that base.
+    greedy continuation, with transformers + PEFT (float32) and, when base_gguf is given, with
+    llama-cpp-python (the GGUF base plus the GGUF adapter if any, F32 KV cache, one thread); and
+    whether llama.cpp loads each file of "refusals" as a LoRA adapter of that base.
 
 llama.cpp's converters ship only in the llama-cpp-python source package, not in its wheel: the
 version installed here is fetched once from PyPI (`pip download --no-binary`) and its
@@ -121,16 +121,14 @@ def prepare(request):
                               ["--outtype", "f32", "--outfile", path, manifest["bases"][kind]])
         manifest["base_gguf"][kind] = {"path": path} if error is None else {"error": error}
     manifest["converted"] = {}
-    for name, adapter in manifest["adapters"].items():
-        if name not in request["adapters"]:
-            continue
-        for outtype in request["outtypes"]:
-            path = os.path.join(out, "converter", "%s-%s.gguf" % (name, outtype))
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            error = run_converter(sources, "convert_lora_to_gguf.py",
-                                  ["--outtype", outtype, "--base", manifest["bases"][adapter["base"]],
-                                   "--outfile", path, adapter["path"]])
-            manifest["converted"]["%s-%s" % (name, outtype)] = {"path": path} if error is None else {"error": error}
+    os.makedirs(os.path.join(out, "converter"), exist_ok=True)
+    for name, outtype in request["convert"]:
+        adapter = manifest["adapters"][name]
+        path = os.path.join(out, "converter", "%s-%s.gguf" % (name, outtype))
+        error = run_converter(sources, "convert_lora_to_gguf.py",
+                              ["--outtype", outtype, "--base", manifest["bases"][adapter["base"]],
+                               "--outfile", path, adapter["path"]])
+        manifest["converted"]["%s-%s" % (name, outtype)] = {"path": path} if error is None else {"error": error}
     return manifest
 
 
@@ -194,6 +192,9 @@ def run(request):
     results = []
     for job in request["jobs"]:
         reference_logits, reference_greedy = transformers_side(job)
+        if not job.get("base_gguf"):
+            results.append({"reference_logits": reference_logits, "reference_greedy": reference_greedy})
+            continue
         try:
             logits, greedy = llama_cpp_side(job)
             results.append({"reference_logits": reference_logits, "reference_greedy": reference_greedy,

@@ -87,7 +87,7 @@ def build(kvs=None, tensors=None, version=3, magic=b"GGUF", n_kv=None, n_tensors
 
 def cases():
     valid = build()
-    header_end = len(build(tensors=[]))  # a file with no tensors is header only
+    inside_first_dimension = 24 + sum(len(k) for k in BASE_KV) + len(s(BASE_TENSORS[0][0])) + 4 + 4
     a, b = BASE_TENSORS
     q8_rows = [("blk.0.attn_q.weight.lora_a", [48, 2], Q8_0, b"\0" * (48 * 2 // 32 * 34))]
     yield "file-too-small", "FILE_TOO_SMALL", valid[:10]
@@ -98,7 +98,7 @@ def cases():
     yield "tensor-count-huge", "COUNT_EXCEEDS_FILE", build(n_tensors=1_000_000)
     yield "array-count-huge", "COUNT_EXCEEDS_FILE", build(kvs=BASE_KV + [
         kv("general.tags", ARRAY, struct.pack("<IQ", UINT32, 1 << 31) + struct.pack("<I", 7))])
-    yield "truncated-header", "TRUNCATED", valid[:header_end + 20]
+    yield "truncated-header", "TRUNCATED", valid[:inside_first_dimension]
     yield "string-past-end", "STRING_PAST_END", build(kvs=BASE_KV + [
         kv("general.name", STRING, struct.pack("<Q", 1 << 20) + b"tiny")])
     yield "key-not-utf8", "INVALID_STRING", build(kvs=BASE_KV + [kv(b"general.\xff\xfe", UINT32, struct.pack("<I", 1))])

@@ -28,6 +28,10 @@ import torch
 
 HIDDEN = 64
 LAYERS = 2
+# the models' vocabulary, padded beyond the tokenizer's 320 tokens as real models pad theirs (and
+# room for the <|endoftext|> that transformers' Qwen2Tokenizer adds, which llama.cpp's converter
+# counts)
+VOCAB = 352
 
 SPECIAL_TOKENS = ["<pad>", "<s>", "</s>"]
 CORPUS = [
@@ -54,7 +58,7 @@ def tokenizer():
 
 
 def _llama_like(config_class, model_class, tok, **extra):
-    config = config_class(vocab_size=len(tok), hidden_size=HIDDEN, intermediate_size=2 * HIDDEN,
+    config = config_class(vocab_size=VOCAB, hidden_size=HIDDEN, intermediate_size=2 * HIDDEN,
                           num_hidden_layers=LAYERS, num_attention_heads=4, num_key_value_heads=2,
                           max_position_embeddings=256, bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id,
                           pad_token_id=tok.pad_token_id, initializer_range=0.2, **extra)
@@ -72,7 +76,7 @@ def make_base(kind, tok):
     if kind == "gemma":
         return _llama_like(t.GemmaConfig, t.GemmaForCausalLM, tok, head_dim=16, tie_word_embeddings=True)
     if kind == "gpt2":
-        config = t.GPT2Config(vocab_size=len(tok), n_embd=HIDDEN, n_layer=LAYERS, n_head=4, n_positions=256,
+        config = t.GPT2Config(vocab_size=VOCAB, n_embd=HIDDEN, n_layer=LAYERS, n_head=4, n_positions=256,
                               bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, initializer_range=0.2)
         return t.GPT2LMHeadModel(config)
     raise ValueError(kind)
@@ -112,6 +116,8 @@ def build(out_dir):
         path = os.path.join(out_dir, kind)
         model.save_pretrained(path)
         tok.save_pretrained(path)
+        if kind == "gpt2":
+            _add_n_ctx(path)
         manifest["bases"][kind] = path
     for seed, (name, (base, arguments)) in enumerate(ADAPTERS.items()):
         from transformers import AutoModelForCausalLM
@@ -128,6 +134,16 @@ def build(out_dir):
     with open(os.path.join(out_dir, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)
     return manifest
+
+
+def _add_n_ctx(path):
+    """transformers 5 no longer saves GPT-2's n_ctx, which llama.cpp's GPT-2 converter reads."""
+    config_file = os.path.join(path, "config.json")
+    with open(config_file) as f:
+        config = json.load(f)
+    config["n_ctx"] = config["n_positions"]
+    with open(config_file, "w") as f:
+        json.dump(config, f, indent=2)
 
 
 def _widen(peft_model):
