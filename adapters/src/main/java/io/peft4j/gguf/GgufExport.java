@@ -11,10 +11,11 @@ import java.util.List;
  * @param alpha its {@code adapter.lora.alpha}
  * @param tensors the number of tensors ({@code lora_a} and {@code lora_b} per module)
  * @param outType the requested tensor type
+ * @param f16Fallbacks tensors written as F16 instead of Q8_0 (rows not a multiple of 32, as the converter does)
  * @param foldedModules the modules whose scaling (rsLoRA, rank/alpha patterns) was folded into B
  */
 public record GgufExport(Path file, LlamaCppArchitecture architecture, float alpha, int tensors, GgufOutType outType,
-                         List<String> foldedModules) {
+                         int f16Fallbacks, List<String> foldedModules) {
 
     /** Copies the list. */
     public GgufExport {

@@ -23,6 +23,11 @@ public enum GgufOutType {
         this.type = type;
     }
 
+    /** The ggml type asked for. */
+    GgmlType type() {
+        return type;
+    }
+
     /** The ggml type of a factor whose rows have {@code rowLength} elements. */
     GgmlType typeFor(long rowLength) {
         return rowLength % type.blockSize() == 0 ? type : GgmlType.F16;

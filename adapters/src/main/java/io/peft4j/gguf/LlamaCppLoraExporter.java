@@ -26,12 +26,12 @@ import java.util.List;
  *       {@code lora_b} is B ({@code [out, r]}) with the rows of q and k permuted as llama.cpp's
  *       Llama converter permutes the base weight; for the token embedding {@code lora_a} is
  *       A transposed ({@code [vocab, r]}).</li>
- *   <li>Scaling: llama.cpp scales every module by {@code alpha / r} with the module's own rank and
- *       the single {@code adapter.lora.alpha}. Where PEFT scales a module otherwise (rsLoRA's
- *       {@code alpha / sqrt(r)}, {@code rank_pattern}, {@code alpha_pattern}) B is multiplied by
- *       {@code s * r / alpha} so that llama.cpp reproduces PEFT's scaling; plain LoRA factors are
- *       written untouched. (The converter ignores these settings; peft4j's files are right for
- *       them.)</li>
+ *   <li>Scaling: llama.cpp scales every module by {@code alpha / r} with the module's own rank
+ *       (so {@code rank_pattern} needs nothing) and the single {@code adapter.lora.alpha}. Where
+ *       PEFT scales a module otherwise (rsLoRA's {@code alpha / sqrt(r)}, an {@code alpha_pattern}
+ *       entry) B is multiplied by {@code s * r / alpha} so that llama.cpp reproduces PEFT's
+ *       scaling; all other factors are written untouched. (The converter ignores
+ *       {@code use_rslora} and {@code alpha_pattern}; peft4j's files are right for them.)</li>
  *   <li>GPT-2's Conv1D layers: llama.cpp's converter transposes the base weight to
  *       {@code [out, in]} and also "transposes" the LoRA pair, which swaps A and B, so its files
  *       for GPT-2 are refused by llama.cpp (or wrong, for square layers); peft4j writes A and B as
@@ -80,18 +80,20 @@ public final class LlamaCppLoraExporter {
             List<String> folded = new ArrayList<>();
             List<LoraModule> modules = new ArrayList<>(adapter.modules());
             modules.sort(Comparator.comparing(m -> m.loraA().name()));
+            int fallbacks = 0;
             for (LoraModule m : modules) {
-                if (addModule(writer, m, baseConfig, alpha, outType)) {
-                    folded.add(m.moduleName());
-                }
+                fallbacks += addModule(writer, m, baseConfig, alpha, outType, folded);
             }
             writer.write(out);
-            return new GgufExport(out, baseConfig.architecture(), alpha, 2 * modules.size(), outType, folded);
+            return new GgufExport(out, baseConfig.architecture(), alpha, 2 * modules.size(), outType, fallbacks, folded);
         }
     }
 
-    /** Adds a module's two factors; returns whether its scaling was folded into B. */
-    private static boolean addModule(GgufWriter writer, LoraModule m, BaseModelConfig base, float alpha, GgufOutType outType) {
+    /**
+     * Adds a module's two factors, and the module to {@code folded} if its scaling was folded into
+     * B; returns how many of the two fell back from Q8_0 to F16.
+     */
+    private static int addModule(GgufWriter writer, LoraModule m, BaseModelConfig base, float alpha, GgufOutType outType, List<String> folded) {
         LlamaCppArchitecture.Target target = base.architecture().target(m.moduleName()).orElseThrow();
         int rank = m.rank();
         long[] aShape = m.loraA().shape();
@@ -100,8 +102,8 @@ public final class LlamaCppLoraExporter {
         float[] a = m.loraA().toFloatArray();
         float[] b = m.loraB().toFloatArray();
         double factor = alpha == 0f ? m.scaling() : m.scaling() * rank / alpha;
-        boolean folded = factor != 1.0;
-        if (folded) {
+        if (factor != 1.0) {
+            folded.add(m.moduleName());
             float f = (float) factor;
             for (int i = 0; i < b.length; i++) {
                 b[i] *= f;
@@ -117,9 +119,11 @@ public final class LlamaCppLoraExporter {
             a = FactorLayout.transpose(a, rank, Math.toIntExact(aShape[1]));
             loraAShape = new long[] {aShape[1], rank};
         }
-        writer.tensor(target.weight() + LlamaCppCompatibility.LORA_A, loraAShape, outType.typeFor(loraAShape[1]), a);
-        writer.tensor(target.weight() + LlamaCppCompatibility.LORA_B, bShape, outType.typeFor(bShape[1]), b);
-        return folded;
+        GgmlType aType = outType.typeFor(loraAShape[1]);
+        GgmlType bType = outType.typeFor(bShape[1]);
+        writer.tensor(target.weight() + LlamaCppCompatibility.LORA_A, loraAShape, aType, a);
+        writer.tensor(target.weight() + LlamaCppCompatibility.LORA_B, bShape, bType, b);
+        return (aType == outType.type() ? 0 : 1) + (bType == outType.type() ? 0 : 1);
     }
 
     /** PEFT's {@code alora_invocation_tokens} (activated LoRA), empty when absent. */

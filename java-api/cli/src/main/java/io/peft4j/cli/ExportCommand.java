@@ -53,8 +53,10 @@ final class ExportCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--outtype: " + e.getMessage());
         }
         GgufExport export = LlamaCppLoraExporter.export(adapter, base, out, type);
-        spec.commandLine().getOut().printf(Locale.ROOT, "wrote %s: llama.cpp LoRA adapter for %s, %d tensors (%s), alpha %s%s%n",
-                export.file(), export.architecture().ggufName(), export.tensors(), outType.toLowerCase(Locale.ROOT), trim(export.alpha()),
+        spec.commandLine().getOut().printf(Locale.ROOT, "wrote %s: llama.cpp LoRA adapter for %s, %d tensors (%s%s), alpha %s%s%n",
+                export.file(), export.architecture().ggufName(), export.tensors(), outType.toLowerCase(Locale.ROOT),
+                export.f16Fallbacks() == 0 ? "" : "; " + export.f16Fallbacks() + " in f16, their rows not a multiple of 32",
+                trim(export.alpha()),
                 export.foldedModules().isEmpty() ? ""
                         : ", PEFT's per-module scaling folded into " + export.foldedModules().size() + " module(s)");
         return 0;

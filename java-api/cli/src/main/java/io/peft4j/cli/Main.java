@@ -38,9 +38,16 @@ public final class Main {
 
     private Main() {}
 
-    /** Runs the CLI and exits with its code. */
+    /**
+     * Runs the CLI and exits with its code, flushing its output first (picocli's writers flush
+     * only on println, and {@code System.exit} would drop what a command {@code print}ed).
+     */
     public static void main(String[] args) {
-        System.exit(run(args));
+        CommandLine cli = commandLine();
+        int code = cli.execute(args);
+        cli.getOut().flush();
+        cli.getErr().flush();
+        System.exit(code);
     }
 
     /** Runs the CLI and returns its exit code (for tests). */
