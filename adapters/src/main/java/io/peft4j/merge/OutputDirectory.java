@@ -13,7 +13,7 @@ import java.util.stream.Stream;
  * A result directory built in a hidden temporary sibling and renamed into place by {@link #commit()};
  * closing without committing deletes the temporary directory, so a failure leaves nothing behind.
  */
-final class OutputDirectory implements AutoCloseable {
+public final class OutputDirectory implements AutoCloseable {
 
     private final Path target;
     private final Path temp;
@@ -25,7 +25,7 @@ final class OutputDirectory implements AutoCloseable {
     }
 
     /** Refuses a target that exists and is not an empty directory. */
-    static void checkFree(Path target) {
+    public static void checkFree(Path target) {
         if (Files.isRegularFile(target)) {
             throw new MergeException(target + ": output exists and is a file");
         }
@@ -41,7 +41,7 @@ final class OutputDirectory implements AutoCloseable {
     }
 
     /** Creates the temporary directory beside {@code target}. */
-    static OutputDirectory create(Path target) {
+    public static OutputDirectory create(Path target) {
         checkFree(target);
         Path absolute = target.toAbsolutePath().normalize();
         try {
@@ -54,12 +54,12 @@ final class OutputDirectory implements AutoCloseable {
     }
 
     /** Where to write the files. */
-    Path path() {
+    public Path path() {
         return temp;
     }
 
     /** Copies a file into the directory under the same name. */
-    void copy(Path file) {
+    public void copy(Path file) {
         try {
             Files.copy(file, temp.resolve(file.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
         } catch (IOException e) {
@@ -68,7 +68,7 @@ final class OutputDirectory implements AutoCloseable {
     }
 
     /** Renames the directory into place. */
-    void commit() {
+    public void commit() {
         try {
             if (Files.isDirectory(target)) {
                 Files.delete(target); // checked empty before

@@ -1,6 +1,7 @@
 package io.peft4j.merge;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * What a soup produced.
@@ -11,5 +12,13 @@ import java.nio.file.Path;
  * @param modules      LoRA modules written
  * @param initialLoss  ZipLoRA: the objective summed over layers at the plain sum (m = 1); 0 otherwise
  * @param finalLoss    ZipLoRA: the objective summed over layers after optimisation; 0 otherwise
+ * @param layers       ZipLoRA: the objective and column overlap per layer; empty otherwise
  */
-public record SoupReport(Path out, SoupMethod method, int rank, int modules, double initialLoss, double finalLoss) {}
+public record SoupReport(Path out, SoupMethod method, int rank, int modules, double initialLoss, double finalLoss,
+                         List<ZipLoraLayer> layers) {
+
+    /** Copies the layer list. */
+    public SoupReport {
+        layers = List.copyOf(layers);
+    }
+}

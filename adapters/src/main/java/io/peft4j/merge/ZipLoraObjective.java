@@ -125,6 +125,60 @@ public final class ZipLoraObjective {
         return new Mergers(m1, m2, initial, value(m1, m2));
     }
 
+    /**
+     * How much the two adapters' columns overlap once scaled by the mergers, between 0 (no column
+     * of one has anything in common with the same column of the other) and 1 (every column pair
+     * is parallel and of proportional size):
+     *
+     * <pre>
+     * overlap(m1, m2) = sum_j |m1_j m2_j &lt;D1[:, j], D2[:, j]&gt;| / (||D1 diag(m1)||_F ||D2 diag(m2)||_F)
+     * </pre>
+     *
+     * <p>This is the mean absolute cosine similarity of the column pairs (the quantity ZipLoRA's
+     * analysis looks at) weighted by the columns' sizes, so that mergers that silence one of two
+     * aligned columns lower it, which a plain cosine (blind to scale) would not show. At
+     * {@code m1 = m2 = 1} it measures the inputs as given. Computed from the factors through the
+     * small Gram matrices {@code U_a^T U_b}; nothing of size {@code out x in} is formed.
+     */
+    public double columnOverlap(double[] m1, double[] m2) {
+        DMatrixRMaj g11 = gram(u1, u1);
+        DMatrixRMaj g22 = gram(u2, u2);
+        DMatrixRMaj g12 = gram(u1, u2);
+        double cross = 0;
+        double size1 = 0;
+        double size2 = 0;
+        for (int j = 0; j < in; j++) {
+            cross += Math.abs(m1[j] * m2[j] * bilinear(a1, g12, a2, j));
+            size1 += m1[j] * m1[j] * bilinear(a1, g11, a1, j);
+            size2 += m2[j] * m2[j] * bilinear(a2, g22, a2, j);
+        }
+        double norms = Math.sqrt(Math.max(size1, 0)) * Math.sqrt(Math.max(size2, 0));
+        return norms > 0 ? Math.min(1, cross / norms) : 0;
+    }
+
+    private static DMatrixRMaj gram(DMatrixRMaj x, DMatrixRMaj y) {
+        DMatrixRMaj g = new DMatrixRMaj(x.numCols, y.numCols);
+        CommonOps_DDRM.multTransA(x, y, g);
+        return g;
+    }
+
+    /** {@code x[:, j]^T g y[:, j]}: the inner product of column j of {@code U_x X} and {@code U_y Y}. */
+    private static double bilinear(DMatrixRMaj x, DMatrixRMaj g, DMatrixRMaj y, int j) {
+        double total = 0;
+        for (int p = 0; p < x.numRows; p++) {
+            double xp = x.data[p * x.numCols + j];
+            if (xp == 0) {
+                continue;
+            }
+            double row = 0;
+            for (int q = 0; q < y.numRows; q++) {
+                row += g.data[p * g.numCols + q] * y.data[q * y.numCols + j];
+            }
+            total += xp * row;
+        }
+        return total;
+    }
+
     /** The merger vectors found, with the objective at the plain sum and at the result. */
     public record Mergers(double[] m1, double[] m2, double initialLoss, double finalLoss) {}
 
