@@ -21,7 +21,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code peft4j merge --base DIR --adapter DIR[:WEIGHT]... --out DIR [--dtype bf16|f16|f32]
  * [--max-shard-size 5GB]}: merges adapters into the base weights, streaming tensor by tensor,
- * bit-identical to PEFT's {@code merge_and_unload}.
+ * bit-identical to PEFT's {@code merge_and_unload}. A base with {@code model_index.json} is a
+ * diffusers model folder: the adapters are then image-generation LoRAs in any layout.
  */
 @Command(name = "merge", mixinStandardHelpOptions = true,
         description = "Merge LoRA adapters into a base model's weights (pure Java, identical to PEFT's merge_and_unload).")
@@ -42,7 +43,7 @@ final class MergeCommand implements Callable<Integer> {
     String dtype;
 
     @Option(names = "--max-shard-size", paramLabel = "SIZE", defaultValue = "5GB",
-            description = "Largest shard, e.g. 5GB, 500MB (default: ${DEFAULT-VALUE}).")
+            description = "Largest shard, e.g. 5GB, 500MB (default: ${DEFAULT-VALUE}; 10GB for diffusers model folders, as diffusers).")
     String maxShardSize;
 
     @Spec
@@ -50,6 +51,10 @@ final class MergeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (java.nio.file.Files.isRegularFile(java.nio.file.Path.of(base).resolve("model_index.json"))) {
+            return DiffusionCommands.merge(spec, Path.of(base), adapters, out, dtype == null ? null : parseDtype(dtype),
+                    parseSize(maxShardSize));
+        }
         MergeOptions.Builder options = MergeOptions.builder(HubIds.resolve(base), out)
                 .adapters(adapters.stream().map(WeightedAdapter::parse).map(HubIds::resolve).toList())
                 .maxShardSize(parseSize(maxShardSize));
