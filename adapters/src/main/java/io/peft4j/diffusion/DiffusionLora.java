@@ -65,7 +65,10 @@ public final class DiffusionLora implements AutoCloseable {
                 try {
                     List<DiffusionModule> modules = PeftLayout.read(path, folders, layersPerBlock, adapters);
                     open.addAll(adapters);
-                    return checked(path, new DiffusionLora(path, Layout.PEFT, modules, Map.of(), Set.of(), open));
+                    Map<String, String> metadata = new LinkedHashMap<>();
+                    adapters.forEach(a -> metadata.putAll(a.tensors().metadata()));
+                    metadata.remove("format");
+                    return checked(path, new DiffusionLora(path, Layout.PEFT, modules, metadata, Set.of(), open));
                 } catch (RuntimeException e) {
                     adapters.forEach(LoraAdapter::close);
                     throw e;
