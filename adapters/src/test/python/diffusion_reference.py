@@ -37,9 +37,10 @@ make OUT writes, from fixed seeds, with random weights and nothing downloaded:
                                   label_emb_0_0, time_embed_0, input_blocks_0_0, out_2), lora_te1_/lora_te2_
     sdxl-kohya-converted.safetensors  sdxl-diffusers through convert_state_dict_to_kohya
   make-zip OUT writes two LoRAs on the SD1 UNet with known column structure (attention only; each LoRA's
-  lora_A lives on its own input features plus a shared band) and, for each, calibration activations:
+  lora_A lives on its own input features plus a band shared with the other, strong in one half of the
+  band and faint in the other half, the other LoRA the other way round) and, for each, calibration activations:
   the inputs every adapted module sees when the LoRA's own prompt embeddings and latents go through
-  the UNet (forward hooks; convolutions as unfolded patches).
+  the UNet (forward hooks).
 
 check REQUEST RESULT: for every fixture, diffusers' load_lora_weights + fuse_lora (+ unload_lora_weights)
 on the original gives the reference weights of each component; then the same on each of peft4j's
@@ -49,7 +50,7 @@ values compared, values equal, and the largest difference in units in the last p
 varied-alpha fixture also: which modules diffusers scales otherwise than kohya (the original against
 peft4j's diffusers conversion, whose metadata carries every alpha), and whether each module's fused
 delta is (alpha/r) up@down (checked in float64 from the kohya file itself). zip-check scores ZipLoRA
-results against the plain sum inside diffusers.
+results against the plain sum inside diffusers (see zip_check).
 """
 import copy
 import json
@@ -415,8 +416,9 @@ def check(request_path, result_path):
 ZIP_TARGETS = ["to_q", "to_k", "to_v", "to_out.0"]
 
 
-def zip_lora(unet, seed, band):
-    """A LoRA on the UNet's attention whose lora_A reads only the features in `band` (a slice per layer)."""
+def zip_lora(unet, seed, band, weak):
+    """A LoRA on the UNet's attention whose lora_A reads only the features in `band`, and only faintly
+    (a tenth) those in `weak`: two such LoRAs share a band of features, each strong in one half of it."""
     torch.manual_seed(seed)
     state = {}
     for name, module in lora_modules(unet, ZIP_TARGETS):
@@ -424,6 +426,7 @@ def zip_lora(unet, seed, band):
         lo, hi = int(band[0] * n), int(band[1] * n)
         down = torch.zeros(4, n)
         down[:, lo:hi] = torch.randn(4, hi - lo) / (hi - lo) ** 0.5
+        down[:, int(weak[0] * n):int(weak[1] * n)] *= 0.1
         state[f"unet.{name}.lora_A.weight"] = down
         state[f"unet.{name}.lora_B.weight"] = torch.randn(module.out_features, 4) / 2
     return state
@@ -455,8 +458,8 @@ def make_zip(out):
     sd1 = sd1_pipeline()
     sd1.save_pretrained(out / "model")
     unet = sd1.unet
-    for tag, seed, band in (("subject", 31, (0.0, 0.625)), ("style", 32, (0.375, 1.0))):
-        state = zip_lora(unet, seed, band)
+    for tag, seed, band, weak in (("subject", 31, (0.0, 0.625), (0.5, 0.625)), ("style", 32, (0.375, 1.0), (0.375, 0.5))):
+        state = zip_lora(unet, seed, band, weak)
         save_file(state, out / f"{tag}.safetensors")
         save_file(own_inputs(unet, seed + 100, state, band), out / f"{tag}-activations.safetensors")
 
@@ -476,28 +479,31 @@ def fused_sum(model_folder, loras):
 
 
 def zip_check(request_path, result_path):
-    """Per layer: ||(W - W_i) X_i||^2 / ||(W_i - W0) X_i||^2 summed over i, for the merged LoRA and for the
-    plain sum, W being the weights diffusers fuses, X_i the LoRA's own activations."""
+    """Per layer: sum_i ||(W - W_i) X_i||^2 / ||(W_i - W0) X_i||^2 for each merged LoRA and for the plain sum, W
+    being the weights diffusers fuses and X_i the inputs of LoRA i, two ways: its calibration activations,
+    and an orthonormal basis of its lora_A's row space (the inputs the data-free objective assumes)."""
     request = json.loads(Path(request_path).read_text())
     model = request["model"]
     base = folder_weights(model)["unet"]
     singles = [fused(model, lora)["unet"] for lora in request["loras"]]
-    inputs = [load_file(a) for a in request["activations"]]
-    total = fused_sum(model, request["loras"])["unet"]
-    report = {"layers": {}}
-    for name, merged_path in request["merged"].items():
-        merged = fused(model, merged_path)["unet"]
-        for key in base:
-            module = key.removesuffix(".weight")
-            if f"unet.{module}" not in inputs[0]:
-                continue
-            row = report["layers"].setdefault(module, {})
-            for label, weights in ((name, merged), ("sum", total)):
+    factors = [load_file(lora) for lora in request["loras"]]
+    activations = [load_file(a) for a in request["activations"]]
+    candidates = {"sum": fused_sum(model, request["loras"])["unet"]}
+    candidates.update({name: fused(model, path)["unet"] for name, path in request["merged"].items()})
+    report = {"activations": {}, "row space": {}}
+    for key in base:
+        module = key.removesuffix(".weight")
+        if f"unet.{module}" not in activations[0]:
+            continue
+        probes = {"activations": [x[f"unet.{module}"].double().T for x in activations],
+                  "row space": [torch.linalg.qr(f[f"unet.{module}.lora_A.weight"].double().T).Q for f in factors]}
+        for inputs, xs in probes.items():
+            row = report[inputs].setdefault(module, {})
+            for label, weights in candidates.items():
                 loss = 0.0
-                for single, x in zip(singles, inputs):
-                    xs = x[f"unet.{module}"].double().T
-                    own = ((single[key].double() - base[key].double()) @ xs).pow(2).sum()
-                    err = ((weights[key].double() - single[key].double()) @ xs).pow(2).sum()
+                for single, x in zip(singles, xs):
+                    own = ((single[key].double() - base[key].double()) @ x).pow(2).sum()
+                    err = ((weights[key].double() - single[key].double()) @ x).pow(2).sum()
                     loss += (err / own).item()
                 row[label] = loss
     Path(result_path).write_text(json.dumps(report, indent=1))

@@ -271,7 +271,8 @@ public final class LoraSoup {
             double[] ones = new double[in];
             Arrays.fill(ones, 1);
             layers.add(new ZipLoraLayer(module, m.initialLoss(), m.finalLoss(),
-                    objective.columnOverlap(ones, ones), objective.columnOverlap(m.m1(), m.m2())));
+                    objective.columnOverlap(ones, ones), objective.columnOverlap(m.m1(), m.m2()),
+                    objective.columnAlignment(ones, ones), objective.columnAlignment(m.m1(), m.m2())));
             int total = p1.rank() + p2.rank();
             float[] a = new float[total * in];
             float[] b = new float[out * total];

@@ -48,12 +48,13 @@ final class DiffusionCommands {
             return;
         }
         int width = Math.min(80, report.layers().stream().mapToInt(l -> l.module().length()).max().orElse(5));
-        String row = "  %-" + width + "s %10s %10s %10s %10s%n";
-        text.printf(Locale.ROOT, row, "LAYER", "LOSS SUM", "LOSS ZIP", "OVERLAP", "OVERLAP");
-        text.printf(Locale.ROOT, row, "", "", "", "before", "after");
+        String row = "  %-" + width + "s %9s %9s %9s %9s %9s %9s%n";
+        text.printf(Locale.ROOT, row, "LAYER", "OBJECTIVE", "OBJECTIVE", "OVERLAP", "OVERLAP", "ALIGNMENT", "ALIGNMENT");
+        text.printf(Locale.ROOT, row, "", "sum", "merged", "before", "after", "before", "after");
         for (ZipLoraLayer l : report.layers()) {
-            text.printf(Locale.ROOT, "  %-" + width + "s %10.4f %10.4f %10.4f %10.4f%n", l.module(), l.initialLoss(),
-                    l.finalLoss(), l.overlapBefore(), l.overlapAfter());
+            text.printf(Locale.ROOT, "  %-" + width + "s %9.4f %9.4f %9.4f %9.4f %9.4f %9.4f%n", l.module(), l.initialLoss(),
+                    l.finalLoss(), l.overlapBefore(), l.overlapAfter(), l.alignmentBefore(), l.alignmentAfter());
         }
+        text.println("  (overlap: how much both LoRAs use the same input columns; alignment: |cosine| of their column pairs; 0 to 1)");
     }
 }
