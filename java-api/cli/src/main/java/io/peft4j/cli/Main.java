@@ -42,9 +42,17 @@ public final class Main {
         System.exit(run(args));
     }
 
-    /** Runs the CLI and returns its exit code (for tests). */
+    /**
+     * Runs the CLI and returns its exit code (for tests). The output writers are flushed: a command
+     * that prints without a line end (inspect's summary) would otherwise lose its output at
+     * {@code System.exit}.
+     */
     public static int run(String... args) {
-        return commandLine().execute(args);
+        CommandLine cli = commandLine();
+        int code = cli.execute(args);
+        cli.getOut().flush();
+        cli.getErr().flush();
+        return code;
     }
 
     /** The configured command line, for callers that redirect its output. */
