@@ -13,12 +13,14 @@ import io.peft4j.estimate.Estimate;
 import io.peft4j.estimate.Gpu;
 import io.peft4j.estimate.ModelSource;
 import io.peft4j.estimate.TrainingPlan;
+import io.peft4j.hub.ModelRef;
 import io.peft4j.merge.BaseMerger;
 import io.peft4j.merge.LoraSoup;
 import io.peft4j.merge.MergeOptions;
 import io.peft4j.merge.MergeReport;
 import io.peft4j.merge.SoupOptions;
 import io.peft4j.merge.SoupReport;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.slf4j.LoggerFactory;
@@ -34,8 +36,9 @@ public final class Peft {
     private Peft() {}
 
     /**
-     * Merges adapters into a base model's weights in pure Java, streaming tensor by tensor,
-     * bit-identical to PEFT's {@code merge_and_unload}. Example:
+     * Merges adapters into a base model's weights in pure Java, streaming tensor by tensor, as PEFT's
+     * {@code merge_and_unload} does (bit-identical where torch's kernels sum each delta in peft4j's
+     * order; see the README). Example:
      * {@code Peft.merge(MergeOptions.builder(base, out).adapter(adapterDir).build())}.
      */
     public static MergeReport merge(MergeOptions options) {
@@ -111,11 +114,13 @@ public final class Peft {
      * data files are validated in Java first: a malformed line fails here, with its file and line
      * number, before any Python work starts. A {@linkplain TrainConfig#distributed() distributed}
      * run goes to torchrun/accelerate subprocesses. When training ends, {@code loss.png} is drawn
-     * beside {@code metrics.jsonl}.
+     * beside {@code metrics.jsonl}. A base model given as a Hub id is downloaded (or found in the
+     * cache) here, before training starts.
      *
      * @throws io.peft4j.data.DatasetFormatException for a malformed data file
      */
     public static TrainingHandle trainAsync(TrainConfig config, TrainingListener listener) {
+        config = withLocalBaseModel(config);
         if (config.data() != null) {
             Dataset.validate(config.data());
         }
@@ -127,6 +132,14 @@ public final class Peft {
             return DistributedLauncher.start(config, listener);
         }
         return PythonTraining.start(config, listener);
+    }
+
+    /** {@code config} with a Hub id base model replaced by its snapshot folder (downloaded or found in the cache). */
+    private static TrainConfig withLocalBaseModel(TrainConfig config) {
+        if (Files.isDirectory(config.baseModel())) {
+            return config;
+        }
+        return config.toBuilder().baseModel(ModelRef.resolve(config.baseModel().toString())).build();
     }
 
     /** Generates text from {@code base} with zero, one or several adapters. */

@@ -1,7 +1,7 @@
 package io.peft4j;
 
+import io.peft4j.hub.ModelRef;
 import java.nio.file.Files;
-import io.peft4j.hub.HubClient;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -15,7 +15,8 @@ import java.util.regex.PatternSyntaxException;
  * Everything one training run needs: an immutable value, validated on construction (each problem is
  * a {@link TrainConfigException} naming the setting). Build it with {@link #builder()}.
  *
- * @param baseModel a local model directory (config, weights, tokenizer)
+ * @param baseModel a local model directory (config, weights, tokenizer), or a Hugging Face Hub id
+ *     ({@code owner/name[@revision]}, see {@link ModelRef}) that is downloaded when the job runs
  * @param data a JSONL file with {@code {"text"}}, {@code {"prompt","completion"}} or
  *     {@code {"messages":[...]}} records ({@code {"prompt","chosen","rejected"}} for DPO); null when
  *     {@link #records} are given
@@ -72,8 +73,9 @@ public record TrainConfig(Path baseModel, Path data, List<?> records, Path outpu
     /** Validates every setting. */
     public TrainConfig {
         require(baseModel != null, "base model is required");
-        require(Files.isDirectory(baseModel), baseModel + ": base model directory not found");
-        require(Files.isRegularFile(baseModel.resolve("config.json")), baseModel + ": not a model directory (no config.json)");
+        require(Files.isDirectory(baseModel) || ModelRef.isHubId(baseModel.toString()), baseModel + ": base model directory not found");
+        require(!Files.isDirectory(baseModel) || Files.isRegularFile(baseModel.resolve("config.json")),
+                baseModel + ": not a model directory (no config.json)");
         records = records == null ? List.of() : List.copyOf(records);
         require(data != null || !records.isEmpty(), "training data is required (a JSONL file or records)");
         require(data == null || records.isEmpty(), "give either a data file or records, not both");
@@ -247,11 +249,12 @@ public record TrainConfig(Path baseModel, Path data, List<?> records, Path outpu
         public Builder baseModel(Path dir) { this.baseModel = dir; return this; }
 
         /**
-         * The base model as a local directory or a Hugging Face Hub id ({@code owner/name[@revision]});
-         * a Hub id is downloaded now into the shared Hugging Face cache (see {@link HubClient#resolveModel}).
+         * The base model as a local directory or a Hugging Face Hub id ({@code owner/name[@revision]},
+         * told apart by {@link ModelRef}); a Hub id is downloaded into the shared Hugging Face cache
+         * when the job runs, not here.
          */
         public Builder baseModel(String directoryOrHubId) {
-            this.baseModel = HubClient.builder().build().resolveModel(directoryOrHubId);
+            this.baseModel = Path.of(directoryOrHubId);
             return this;
         }
 

@@ -28,9 +28,17 @@ public final class DjlInterop {
      * The DJL type of a safetensors element type. Agrees with {@link DataType#fromSafetensors} wherever
      * DJL knows the name, and adds the 16-bit and unsigned integers DJL has types for.
      *
-     * @throws Peft4jException for the float8 types, which DJL has no type for
+     * @throws Peft4jException for the 8-bit and packed sub-byte floats and C64, which DJL has no type for
      */
     public static DataType toDjl(DType dtype) {
+        DataType type = djlType(dtype);
+        if (type == null) {
+            throw new Peft4jException("dtype " + dtype.safetensorsName() + " has no DJL DataType; convert it to F32 or BF16 first");
+        }
+        return type;
+    }
+
+    private static DataType djlType(DType dtype) {
         return switch (dtype) {
             case F64 -> DataType.FLOAT64;
             case F32 -> DataType.FLOAT32;
@@ -45,19 +53,19 @@ public final class DjlInterop {
             case U16 -> DataType.UINT16;
             case U8 -> DataType.UINT8;
             case BOOL -> DataType.BOOLEAN;
-            case F8_E4M3, F8_E5M2 -> throw new Peft4jException(
-                    "dtype " + dtype.safetensorsName() + " has no DJL DataType; convert it to F32 or BF16 first");
+            // DJL's COMPLEX64 declares 4 bytes per element, not the 8 of a pair of float32
+            case F8_E4M3, F8_E5M2, F8_E8M0, F8_E4M3FNUZ, F8_E5M2FNUZ, F4, F6_E2M3, F6_E3M2, C64 -> null;
         };
     }
 
     /**
      * The safetensors element type of a DJL type.
      *
-     * @throws Peft4jException for types safetensors cannot store (string, complex, unknown)
+     * @throws Peft4jException for types safetensors cannot store (string, unknown)
      */
     public static DType fromDjl(DataType type) {
         for (DType dtype : DType.values()) {
-            if (dtype != DType.F8_E4M3 && dtype != DType.F8_E5M2 && toDjl(dtype) == type) {
+            if (djlType(dtype) == type) {
                 return dtype;
             }
         }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
+import io.peft4j.core.JsonErrors;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -79,7 +80,7 @@ final class ExampleParser {
             return JSON.readTree(text);
         } catch (JsonProcessingException e) {
             String where = e.getLocation() == null ? "" : " at column " + e.getLocation().getColumnNr();
-            throw error(line, "invalid JSON" + where + ": " + e.getOriginalMessage().lines().findFirst().orElse(""));
+            throw error(line, "invalid JSON" + where + ": " + JsonErrors.reason(e));
         }
     }
 

@@ -1,5 +1,6 @@
 package io.peft4j.data;
 
+import io.peft4j.core.RegularFiles;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,7 +11,6 @@ import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
 
@@ -35,13 +35,12 @@ final class JsonlLines implements Closeable {
     private byte[] buffer = new byte[8192];
     private long lineNumber;
 
-    /** Opens {@code file}; a missing file is a {@link io.peft4j.core.Peft4jException}. */
+    /** Opens {@code file}; a missing file or one that is not regular (a FIFO) is a {@link io.peft4j.core.Peft4jException}. */
     JsonlLines(Path file) {
         this.file = file;
+        RegularFiles.require(file);
         try {
             this.in = Files.newInputStream(file);
-        } catch (NoSuchFileException e) {
-            throw new io.peft4j.core.Peft4jException(file + ": no such file");
         } catch (IOException e) {
             throw new io.peft4j.core.Peft4jException(file + ": cannot read: " + e.getMessage(), e);
         }

@@ -2,9 +2,12 @@ package io.peft4j.data;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.peft4j.core.JsonErrors;
 import io.peft4j.core.Peft4jException;
+import io.peft4j.core.RegularFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,9 +73,10 @@ public final class TokenCounter implements AutoCloseable {
     public static TokenCounter load(Path dirOrFile) {
         Path dir = Files.isDirectory(dirOrFile) ? dirOrFile : dirOrFile.toAbsolutePath().getParent();
         Path file = Files.isDirectory(dirOrFile) ? dirOrFile.resolve("tokenizer.json") : dirOrFile;
-        if (!Files.isRegularFile(file)) {
+        if (Files.notExists(file)) {
             throw new Peft4jException(file + ": no such file (a tokenizer folder must hold tokenizer.json)");
         }
+        RegularFiles.require(file);
         try {
             HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.builder()
                     .optTokenizerPath(file)
@@ -81,6 +85,8 @@ public final class TokenCounter implements AutoCloseable {
                     .optPadding(false)
                     .build();
             return new TokenCounter(tokenizer, eosToken(dir), hasChatTemplate(dir));
+        } catch (Peft4jException e) {
+            throw e;
         } catch (IOException | RuntimeException e) {
             throw new Peft4jException(file + ": cannot load tokenizer: " + firstLine(e), e);
         }
@@ -199,11 +205,11 @@ public final class TokenCounter implements AutoCloseable {
         return ids;
     }
 
-    private static String eosToken(Path dir) throws IOException {
+    private static String eosToken(Path dir) {
         for (String name : List.of("tokenizer_config.json", "special_tokens_map.json")) {
             Path file = dir.resolve(name);
             if (Files.isRegularFile(file)) {
-                JsonNode eos = JSON.readTree(file.toFile()).path("eos_token");
+                JsonNode eos = readJson(file).path("eos_token");
                 if (eos.isTextual()) {
                     return eos.textValue();
                 }
@@ -215,10 +221,18 @@ public final class TokenCounter implements AutoCloseable {
         return null;
     }
 
-    private static boolean hasChatTemplate(Path dir) throws IOException {
+    private static boolean hasChatTemplate(Path dir) {
         Path config = dir.resolve("tokenizer_config.json");
         return Files.isRegularFile(dir.resolve("chat_template.jinja"))
-                || Files.isRegularFile(config) && JSON.readTree(config.toFile()).hasNonNull("chat_template");
+                || Files.isRegularFile(config) && readJson(config).hasNonNull("chat_template");
+    }
+
+    private static JsonNode readJson(Path file) {
+        try {
+            return JSON.readTree(RegularFiles.readConfig(file));
+        } catch (JsonProcessingException e) {
+            throw new Peft4jException(file + ": not valid JSON (" + JsonErrors.describe(e) + ")", e);
+        }
     }
 
     private static String firstLine(Exception e) {

@@ -31,13 +31,22 @@ public final class DiffusionConverter {
      * @throws DiffusionFormatException when the input cannot be read, or the target cannot hold it and {@code lossy} is not set
      */
     public static ConvertReport convert(Path in, Layout to, Path out, boolean lossy, int layersPerBlock) {
+        return convert(in, to, out, lossy, layersPerBlock, false);
+    }
+
+    /**
+     * Converts {@code in} to {@code to}, written at {@code out}, replacing an existing output when
+     * {@code overwrite} (never the input itself: see {@link io.peft4j.output.OutputPolicy}).
+     */
+    public static ConvertReport convert(Path in, Layout to, Path out, boolean lossy, int layersPerBlock, boolean overwrite) {
+        LayoutWriter.checkOutput(to, out, overwrite, in);
         try (DiffusionLora lora = DiffusionLora.load(in, layersPerBlock)) {
             List<String> losses = losses(lora.modules(), to);
             if (!losses.isEmpty() && !lossy) {
                 throw new DiffusionFormatException(in, to.cliName() + " cannot hold this LoRA exactly (" + losses.getFirst()
                         + (losses.size() > 1 ? "; and " + (losses.size() - 1) + " more" : "") + "); pass --lossy to convert anyway");
             }
-            Path written = LayoutWriter.write(to, lora.modules(), lora.metadata(), out);
+            Path written = LayoutWriter.write(to, lora.modules(), lora.metadata(), out, overwrite, in);
             Map<Component, Integer> counts = new EnumMap<>(Component.class);
             lora.byComponent().forEach((c, modules) -> counts.put(c, modules.size()));
             return new ConvertReport(in, written, lora.layout(), to, counts, losses, lora.diffusersDepartures());

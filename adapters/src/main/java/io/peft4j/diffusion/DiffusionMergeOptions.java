@@ -17,9 +17,11 @@ import java.util.Optional;
  * @param dtype        the output dtype of the merged components' floating-point tensors; empty keeps the model's
  * @param maxShardSize the largest shard in bytes
  * @param listener     told after each tensor of a merged component is written
+ * @param allowNonFinite write merged weights even where a LoRA makes them NaN or infinite (refused by default)
+ * @param overwrite    whether an existing, non-empty {@code out} is replaced (see {@link io.peft4j.output.OutputPolicy})
  */
 public record DiffusionMergeOptions(Path model, List<WeightedAdapter> loras, Path out, Optional<DType> dtype,
-                                    long maxShardSize, MergeListener listener) {
+                                    long maxShardSize, MergeListener listener, boolean allowNonFinite, boolean overwrite) {
 
     /** diffusers' default {@code max_shard_size}: 10GB. */
     public static final long DEFAULT_MAX_SHARD_SIZE = 10_000_000_000L;
@@ -53,6 +55,8 @@ public record DiffusionMergeOptions(Path model, List<WeightedAdapter> loras, Pat
         private DType dtype;
         private long maxShardSize = DEFAULT_MAX_SHARD_SIZE;
         private MergeListener listener = MergeListener.NONE;
+        private boolean allowNonFinite;
+        private boolean overwrite;
 
         private Builder(Path model, Path out) {
             this.model = model;
@@ -89,9 +93,22 @@ public record DiffusionMergeOptions(Path model, List<WeightedAdapter> loras, Pat
             return this;
         }
 
+        /** Writes NaN or infinite merged weights instead of refusing them (as PEFT's {@code safe_merge} does). */
+        public Builder allowNonFinite(boolean value) {
+            this.allowNonFinite = value;
+            return this;
+        }
+
+        /** Replaces an existing, non-empty output folder instead of refusing it (default: refuse). */
+        public Builder overwrite(boolean value) {
+            this.overwrite = value;
+            return this;
+        }
+
         /** The options. */
         public DiffusionMergeOptions build() {
-            return new DiffusionMergeOptions(model, loras, out, Optional.ofNullable(dtype), maxShardSize, listener);
+            return new DiffusionMergeOptions(model, loras, out, Optional.ofNullable(dtype), maxShardSize, listener,
+                    allowNonFinite, overwrite);
         }
     }
 }

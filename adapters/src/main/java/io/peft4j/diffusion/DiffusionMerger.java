@@ -39,7 +39,7 @@ public final class DiffusionMerger {
 
     /** Runs the merge described by {@code options}. */
     public static DiffusionMergeReport merge(DiffusionMergeOptions options) {
-        OutputDirectory.checkFree(options.out());
+        OutputDirectory.checkFree(options.out(), options.overwrite(), inputs(options));
         Path model = options.model();
         if (!Files.isRegularFile(model.resolve("model_index.json"))) {
             throw new DiffusionFormatException(model, "not a diffusers model folder (no model_index.json)");
@@ -72,7 +72,7 @@ public final class DiffusionMerger {
         Map<Component, MergeReport> merged = new EnumMap<>(Component.class);
         List<String> warnings = new ArrayList<>();
         int copied = 0;
-        try (OutputDirectory out = OutputDirectory.create(options.out());
+        try (OutputDirectory out = OutputDirectory.create(options.out(), options.overwrite(), inputs(options));
              Stream<Path> entries = Files.list(model)) {
             for (Path entry : entries.sorted().toList()) {
                 Component c = Files.isDirectory(entry) ? Component.ofDiffusersName(entry.getFileName().toString()) : null;
@@ -84,7 +84,7 @@ public final class DiffusionMerger {
                 Path weights = weightsOf(entry);
                 Files.createDirectories(target);
                 MergeReport report = BaseMerger.mergeInto(entry, weights, inputs.get(c), target, options.dtype(),
-                        options.maxShardSize(), options.listener());
+                        options.maxShardSize(), options.listener(), options.allowNonFinite());
                 merged.put(c, report);
                 report.warnings().forEach(w -> warnings.add(c.shortName() + ": " + w));
                 copied += copyComponentFiles(entry, target, weights, warnings);
@@ -97,6 +97,12 @@ public final class DiffusionMerger {
         merged.forEach((c, r) -> placed.put(c, new MergeReport(options.out().resolve(c.diffusersName()), r.tensors(),
                 r.changed(), r.shards(), r.bytes(), r.warnings())));
         return new DiffusionMergeReport(options.out(), placed, copied, warnings);
+    }
+
+    /** The model folder and the LoRAs, which the output may never replace. */
+    private static Path[] inputs(DiffusionMergeOptions options) {
+        return java.util.stream.Stream.concat(java.util.stream.Stream.of(options.model()),
+                options.loras().stream().map(WeightedAdapter::directory)).toArray(Path[]::new);
     }
 
     /** The weights a component folder is loaded from by default: an index, else the plain safetensors file. */

@@ -2,13 +2,11 @@ package io.peft4j.diffusion;
 
 import io.peft4j.merge.LoraFactors;
 import io.peft4j.merge.LoraSoup;
-import io.peft4j.merge.OutputDirectory;
 import io.peft4j.merge.SoupInput;
 import io.peft4j.merge.SoupOptions;
 import io.peft4j.merge.SoupReport;
 import io.peft4j.merge.SoupResult;
 import io.peft4j.merge.WeightedAdapter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,28 +39,26 @@ public final class DiffusionSoup {
     /** As {@link #soup(SoupOptions, Layout)} with the UNet's {@code layers_per_block} for kohya's SDXL block names. */
     public static SoupReport soup(SoupOptions options, Layout to, int layersPerBlock) {
         Path out = options.out();
-        if (out.getFileName().toString().endsWith(".safetensors")) {
-            if (Files.exists(out)) {
-                throw new DiffusionFormatException(out, "output exists; remove it or choose another name");
-            }
-        } else {
-            OutputDirectory.checkFree(out);
+        Path[] inputs = options.adapters().stream().map(WeightedAdapter::directory).toArray(Path[]::new);
+        if (to != null) {
+            LayoutWriter.checkOutput(to, out, options.overwrite(), inputs);
         }
         List<DiffusionLora> loras = new ArrayList<>();
         try {
-            List<SoupInput> inputs = new ArrayList<>();
+            List<SoupInput> soupInputs = new ArrayList<>();
             for (WeightedAdapter wa : options.adapters()) {
                 DiffusionLora lora = DiffusionLora.load(wa.directory(), layersPerBlock);
                 loras.add(lora);
-                inputs.add(SoupInput.of(lora.path().toString(),
+                soupInputs.add(SoupInput.of(lora.path().toString(),
                         lora.modules().stream().map(m -> m.toLoraModule(m.qualifiedName())).toList()));
             }
             Layout layout = to != null ? to : loras.getFirst().layout();
-            SoupResult result = LoraSoup.combine(options, inputs);
+            LayoutWriter.checkOutput(layout, out, options.overwrite(), inputs);
+            SoupResult result = LoraSoup.combine(options, soupInputs);
             List<DiffusionModule> modules = new ArrayList<>();
             result.modules().forEach((qualified, module) -> modules.add(toModule(qualified, module)));
-            Path written = LayoutWriter.write(layout, modules, Map.of(), out);
-            return result.report(written);
+            Path written = LayoutWriter.write(layout, modules, Map.of(), out, options.overwrite(), inputs);
+            return result.report(written, LoraSoup.warnings(options));
         } finally {
             loras.forEach(DiffusionLora::close);
         }

@@ -1,6 +1,7 @@
 package io.peft4j.diffusion;
 
 import io.peft4j.merge.OutputDirectory;
+import io.peft4j.output.OutputPolicy;
 import io.peft4j.peft.LoraAdapter;
 import io.peft4j.safetensors.SafetensorsWriter;
 import io.peft4j.safetensors.Tensor;
@@ -24,21 +25,28 @@ import java.util.Map;
  *       {@code pytorch_lora_weights.safetensors} (what {@code load_lora_weights(folder)} looks for);</li>
  *   <li>PEFT: a folder with one adapter folder per component.</li>
  * </ul>
- * An existing file, or a folder that is not empty, is refused.
+ * An existing file, or a folder that is not empty, is refused unless replacing is asked, and an
+ * input is never replaced ({@link OutputPolicy}).
  */
 final class LayoutWriter {
 
     private LayoutWriter() {}
 
-    /** Writes {@code modules} (with the header entries {@code metadata}) and returns the path written. */
-    static Path write(Layout layout, List<DiffusionModule> modules, Map<String, String> metadata, Path out) {
+    /**
+     * Writes {@code modules} (with the header entries {@code metadata}) and returns the path written.
+     *
+     * @param overwrite replace an existing output (never one of {@code inputs}); see {@link OutputPolicy}
+     * @param inputs    what was read, which the output may not replace
+     */
+    static Path write(Layout layout, List<DiffusionModule> modules, Map<String, String> metadata, Path out, boolean overwrite,
+                      Path... inputs) {
         Map<Component, List<DiffusionModule>> byComponent = new EnumMap<>(Component.class);
         modules.forEach(m -> byComponent.computeIfAbsent(m.component(), k -> new ArrayList<>()).add(m));
         return switch (layout) {
             case KOHYA -> {
                 requireFileName(out, "a kohya LoRA is one .safetensors file");
                 yield writeFile(out, kohyaTensors(modules, byComponent.containsKey(Component.TEXT_ENCODER_2), sdxl(modules)),
-                        withFormat(metadata));
+                        withFormat(metadata), overwrite, inputs);
             }
             case DIFFUSERS -> {
                 Map<String, Tensor> tensors = new LinkedHashMap<>();
@@ -47,17 +55,17 @@ final class LayoutWriter {
                     tensors.put(DiffusersLayout.upKey(m), m.up());
                 }
                 Map<String, String> header = DiffusersLayout.metadata(byComponent, metadata);
-                if (out.getFileName().toString().endsWith(".safetensors")) {
-                    yield writeFile(out, tensors, header);
+                if (isFileName(out)) {
+                    yield writeFile(out, tensors, header, overwrite, inputs);
                 }
-                try (OutputDirectory dir = OutputDirectory.create(out)) {
+                try (OutputDirectory dir = OutputDirectory.create(out, overwrite, inputs)) {
                     writeTensors(dir.path().resolve(DiffusersLayout.WEIGHTS_FILE), tensors, header);
                     dir.commit();
                 }
                 yield out;
             }
             case PEFT -> {
-                try (OutputDirectory dir = OutputDirectory.create(out)) {
+                try (OutputDirectory dir = OutputDirectory.create(out, overwrite, inputs)) {
                     for (Map.Entry<Component, List<DiffusionModule>> e : byComponent.entrySet()) {
                         Path sub = Files.createDirectories(dir.path().resolve(e.getKey().diffusersName()));
                         Map<String, Tensor> tensors = new LinkedHashMap<>();
@@ -111,16 +119,32 @@ final class LayoutWriter {
         return header;
     }
 
+    /** Whether {@code out} names a {@code .safetensors} file (else a folder). */
+    static boolean isFileName(Path out) {
+        return out.getFileName() != null && out.getFileName().toString().endsWith(".safetensors");
+    }
+
+    /** Refuses an output that may not be written, before any work. */
+    static void checkOutput(Layout layout, Path out, boolean overwrite, Path... inputs) {
+        if (layout == Layout.KOHYA) {
+            requireFileName(out, "a kohya LoRA is one .safetensors file");
+        }
+        if (layout != Layout.PEFT && isFileName(out)) {
+            OutputPolicy.checkFile(out, overwrite, inputs);
+        } else {
+            OutputPolicy.checkFolder(out, overwrite, inputs);
+        }
+    }
+
     private static void requireFileName(Path out, String why) {
-        if (!out.getFileName().toString().endsWith(".safetensors")) {
+        if (!isFileName(out)) {
             throw new DiffusionFormatException(out, why + "; give an output name ending in .safetensors");
         }
     }
 
-    private static Path writeFile(Path out, Map<String, Tensor> tensors, Map<String, String> metadata) {
-        if (Files.exists(out)) {
-            throw new DiffusionFormatException(out, "output exists; remove it or choose another name");
-        }
+    private static Path writeFile(Path out, Map<String, Tensor> tensors, Map<String, String> metadata, boolean overwrite,
+                                  Path... inputs) {
+        OutputPolicy.checkFile(out, overwrite, inputs);
         try {
             Path parent = out.toAbsolutePath().getParent();
             Files.createDirectories(parent);

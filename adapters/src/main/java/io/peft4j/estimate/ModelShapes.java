@@ -1,9 +1,10 @@
 package io.peft4j.estimate;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.nio.file.Files;
+import io.peft4j.core.JsonErrors;
+import io.peft4j.core.RegularFiles;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -40,9 +41,9 @@ public record ModelShapes(Architecture architecture, List<TensorShape> tensors, 
     public static ModelShapes fromConfigFile(Path configJson) {
         JsonNode root;
         try {
-            root = JSON.readTree(Files.readString(configJson));
-        } catch (IOException e) {
-            throw new EstimateException(configJson + ": cannot read config (" + e.getMessage() + ")", e);
+            root = JSON.readTree(RegularFiles.readConfig(configJson));
+        } catch (JsonProcessingException e) {
+            throw new EstimateException(configJson + ": cannot read config (not valid JSON: " + JsonErrors.describe(e) + ")", e);
         }
         return fromConfig(root, configJson.toString());
     }

@@ -3,15 +3,14 @@ package io.peft4j.estimate;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.peft4j.core.Peft4jException;
 import io.peft4j.hub.HubClient;
+import io.peft4j.hub.ModelNotFoundException;
+import io.peft4j.hub.ModelRef;
 import io.peft4j.hub.RepoFile;
-import io.peft4j.hub.RepoId;
 import io.peft4j.safetensors.SafetensorsFile;
+import io.peft4j.safetensors.SafetensorsHeader;
 import io.peft4j.safetensors.TensorInfo;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.RandomAccessFile;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -22,7 +21,7 @@ import java.util.stream.Stream;
 
 /**
  * Finds a model's {@code config.json}, downloading at most that one small file: a local directory
- * (or the config file itself), then the Hugging Face cache ({@code main} of the repository, through
+ * (or the config file itself), then the Hugging Face cache (the revision of the repository, through
  * {@link io.peft4j.hub.HubCache}), then the configs bundled with peft4j for well-known models (copies
  * of their published config.json), then {@code config.json} alone from the Hub through
  * {@link HubClient} (honouring {@code HF_ENDPOINT}, {@code HF_TOKEN}, {@code HF_HUB_OFFLINE}).
@@ -39,8 +38,6 @@ public record ModelSource(String name, String origin, ModelShapes shapes, Long c
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String BUNDLED = "/io/peft4j/estimate/models/";
-    /** The safetensors reference's limit on header size. */
-    private static final long MAX_HEADER = 100_000_000L;
 
     /** The Hub ids of the bundled configs. */
     public static final List<String> BUNDLED_MODELS = List.of(
@@ -53,42 +50,53 @@ public record ModelSource(String name, String origin, ModelShapes shapes, Long c
         return resolve(base, System.getenv());
     }
 
-    /** Resolves {@code base}: a directory or config file, a cached Hub id, or a bundled Hub id. */
+    /**
+     * Resolves {@code base}: a directory or config file, else a Hub id ({@code owner/name[@revision]},
+     * told apart by {@link ModelRef}) found in the cache, bundled, or fetched (config.json alone).
+     */
     public static ModelSource resolve(String base, Map<String, String> env) {
-        Path path = Path.of(base);
-        if (Files.isDirectory(path)) {
-            Path config = path.resolve("config.json");
-            if (!Files.isRegularFile(config)) {
-                throw new EstimateException(path + ": no config.json in this directory");
-            }
-            return fromDirectory(base, "local directory", path);
+        ModelRef ref;
+        try {
+            ref = ModelRef.parse(base);
+        } catch (ModelNotFoundException e) {
+            throw new EstimateException(e.getMessage(), e);
         }
-        if (Files.isRegularFile(path)) {
+        if (ref instanceof ModelRef.Local local) {
+            Path path = local.path();
+            if (Files.isDirectory(path)) {
+                if (!Files.isRegularFile(path.resolve("config.json"))) {
+                    throw new EstimateException(path + ": no config.json in this directory");
+                }
+                return fromDirectory(base, "local directory", path);
+            }
             return new ModelSource(base, "local config file", ModelShapes.fromConfigFile(path), null);
         }
-        if (base.chars().filter(c -> c == '/').count() != 1 || base.contains("..")) {
-            throw new EstimateException(base + ": no such directory, and not a Hub id of the form org/name");
-        }
-        HubClient hub = HubClient.builder().environment(env).build();
-        Optional<Path> cached = hub.cache().cachedFile(RepoId.of(base), "main", "config.json");
-        if (cached.isPresent()) {
-            return fromDirectory(base, "Hugging Face cache " + cached.get().getParent(), cached.get().getParent());
-        }
-        Optional<ModelSource> bundled = bundled(base);
-        if (bundled.isPresent()) {
-            return bundled.get();
-        }
-        try {
-            Path config = hub.download(base, "config.json", "main");
-            ModelSource fetched = fromDirectory(base, "config.json from the Hub (" + hub.endpoint() + ")", config.getParent());
+        ModelRef.OnHub onHub = (ModelRef.OnHub) ref;
+        String repo = onHub.repo().value();
+        try (HubClient hub = HubClient.builder().environment(env).build()) {
+            Optional<Path> cached = hub.cache().cachedFile(onHub.repo(), onHub.revision(), "config.json");
+            if (cached.isPresent()) {
+                return fromDirectory(base, "Hugging Face cache " + cached.get().getParent(), cached.get().getParent());
+            }
+            Optional<ModelSource> bundled = onHub.revision().equals("main") ? bundled(repo) : Optional.empty();
+            if (bundled.isPresent()) {
+                return bundled.get();
+            }
+            ModelSource fetched;
+            try {
+                Path dir = onHub.resolve(hub, List.of("config.json"));
+                fetched = fromDirectory(base, "config.json from the Hub (" + hub.endpoint() + ")", dir);
+            } catch (ModelNotFoundException e) {
+                throw new EstimateException(base + ": " + e.reason() + "; nor is it one of the bundled configs ("
+                        + String.join(", ", BUNDLED_MODELS) + ")", e);
+            } catch (EstimateException e) {
+                throw e;
+            } catch (Peft4jException e) {
+                throw new EstimateException(base + ": its config.json could not be fetched from the Hub: "
+                        + e.getMessage().lines().findFirst().orElse(""), e);
+            }
             return new ModelSource(base, fetched.origin() + ", weights counted from remote safetensors headers",
-                    fetched.shapes(), remoteParameterCount(hub, base));
-        } catch (EstimateException e) {
-            throw e;
-        } catch (Peft4jException e) {
-            throw new EstimateException(base + ": not a local directory, not cached, not bundled ("
-                    + String.join(", ", BUNDLED_MODELS) + "), and its config.json could not be fetched: "
-                    + e.getMessage().lines().findFirst().orElse(""), e);
+                    fetched.shapes(), remoteParameterCount(hub, repo, onHub.revision()));
         }
     }
 
@@ -107,56 +115,37 @@ public record ModelSource(String name, String origin, ModelShapes shapes, Long c
     /** Parameters in one safetensors file, from its header only (the mapping never touches the data). */
     private static long parameterCount(Path file) {
         try (SafetensorsFile weights = SafetensorsFile.open(file)) {
-            return weights.tensors().stream()
-                    .filter(t -> t.dtype().isFloatingPoint() && !isMaskBuffer(t.name()))
-                    .mapToLong(TensorInfo::numel)
-                    .sum();
+            return parameterCount(weights.tensors());
         }
+    }
+
+    /** Floating-point elements of {@code tensors}, without GPT-2's attention-mask buffers. */
+    private static long parameterCount(List<TensorInfo> tensors) {
+        return tensors.stream()
+                .filter(t -> t.dtype().isFloatingPoint() && !isMaskBuffer(t.name()))
+                .mapToLong(TensorInfo::numel)
+                .sum();
     }
 
     /**
      * Parameters in the safetensors files of a Hub repository, from their headers alone: two HTTP
-     * range requests per file (the 8-byte header length, then the header), each header written to
-     * a sparse temporary file of the remote file's size and read like a local one. Null when the
-     * repository has no safetensors files.
+     * range requests per file (the 8-byte header length, then the header), each checked by the same
+     * validator as a local file. Null when the repository has no safetensors files.
      */
-    static Long remoteParameterCount(HubClient hub, String repo) {
-        List<RepoFile> weights = hub.listFiles(repo, "main").stream()
+    static Long remoteParameterCount(HubClient hub, String repo, String revision) {
+        List<RepoFile> weights = hub.listFiles(repo, revision).stream()
                 .filter(f -> f.path().endsWith(".safetensors")).toList();
         if (weights.isEmpty()) {
             return null;
         }
         long total = 0;
         for (RepoFile file : weights) {
-            long headerLength = ByteBuffer.wrap(hub.readRange(repo, file.path(), "main", 0, 8))
-                    .order(ByteOrder.LITTLE_ENDIAN).getLong();
-            if (headerLength <= 0 || headerLength > MAX_HEADER || 8 + headerLength > file.size()) {
-                throw new EstimateException(repo + "/" + file.path() + ": header length " + headerLength
-                        + " is not that of a safetensors file of " + file.size() + " bytes");
-            }
-            byte[] header = hub.readRange(repo, file.path(), "main", 8, (int) headerLength);
-            total += parameterCountOfHeader(repo + "/" + file.path(), headerLength, header, file.size());
+            Path name = Path.of(repo, file.path());
+            long headerLength = SafetensorsHeader.length(name, hub.readRange(repo, file.path(), revision, 0, 8), file.size());
+            byte[] header = headerLength == 0 ? new byte[0] : hub.readRange(repo, file.path(), revision, 8, (int) headerLength);
+            total += parameterCount(SafetensorsHeader.parse(name, header, file.size()).tensors());
         }
         return total;
-    }
-
-    private static long parameterCountOfHeader(String name, long headerLength, byte[] header, long fileSize) {
-        Path sparse = null;
-        try {
-            sparse = Files.createTempFile("peft4j-header", ".safetensors");
-            try (RandomAccessFile out = new RandomAccessFile(sparse.toFile(), "rw")) {
-                out.setLength(fileSize);
-                out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(headerLength).array());
-                out.write(header);
-            }
-            return parameterCount(sparse);
-        } catch (IOException e) {
-            throw new EstimateException(name + ": cannot stage its header (" + e.getMessage() + ")", e);
-        } finally {
-            if (sparse != null) {
-                sparse.toFile().delete();
-            }
-        }
     }
 
     private static boolean isMaskBuffer(String name) {

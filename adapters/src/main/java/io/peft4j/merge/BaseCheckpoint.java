@@ -1,8 +1,13 @@
 package io.peft4j.merge;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.peft4j.core.JsonErrors;
+import io.peft4j.core.RegularFiles;
 import io.peft4j.safetensors.Safetensors;
+import io.peft4j.safetensors.SafetensorsFile;
+import io.peft4j.safetensors.ShardedSafetensors;
 import io.peft4j.safetensors.Tensor;
 import io.peft4j.safetensors.TensorInfo;
 import io.peft4j.safetensors.TensorSource;
@@ -19,6 +24,11 @@ import java.util.stream.Stream;
  * A base model directory as transformers saves it: the weights ({@code model.safetensors}, or
  * shards listed by an index, memory-mapped and read on demand, one tensor at a time) plus
  * {@code config.json}, tokenizer and other files.
+ *
+ * <p>Every file used (weights, index, config, the files copied into a merged model) must lie inside
+ * the directory: a symbolic link pointing outside it is refused, so that a merge never copies, say,
+ * {@code tokenizer.json -> /etc/hostname} into a folder that may be uploaded. The one exception is a
+ * Hugging Face cache snapshot, whose files are links into the repository's {@code blobs/} folder.
  */
 final class BaseCheckpoint implements AutoCloseable {
 
@@ -28,11 +38,13 @@ final class BaseCheckpoint implements AutoCloseable {
     private final TensorSource weights;
     private final Set<String> names;
     private final JsonNode config;
+    private final List<Path> otherFiles;
 
-    private BaseCheckpoint(Path directory, TensorSource weights, JsonNode config) {
+    private BaseCheckpoint(Path directory, TensorSource weights, JsonNode config, List<Path> otherFiles) {
         this.directory = directory;
         this.weights = weights;
         this.config = config;
+        this.otherFiles = otherFiles;
         this.names = new LinkedHashSet<>();
         weights.tensors().forEach(t -> names.add(t.name()));
     }
@@ -52,22 +64,61 @@ final class BaseCheckpoint implements AutoCloseable {
         }
         TensorSource weights = Safetensors.open(weightsPath);
         try {
-            return new BaseCheckpoint(directory, weights, readConfig(directory));
+            List<Path> files = weights instanceof ShardedSafetensors sharded
+                    ? Stream.concat(Stream.of(sharded.path()), sharded.shards().stream().map(SafetensorsFile::path)).toList()
+                    : List.of(weights.path());
+            List<Path> others = listOtherFiles(directory);
+            Stream.concat(files.stream(), others.stream()).forEach(file -> requireInside(directory, file));
+            return new BaseCheckpoint(directory, weights, readConfig(directory), others);
         } catch (RuntimeException e) {
             weights.close();
             throw e;
         }
     }
 
+    /**
+     * Refuses {@code file} if it is a symbolic link to something outside {@code directory}, unless
+     * {@code directory} is (inside) a snapshot of a Hugging Face cache and the link resolves into that
+     * repository's {@code blobs/} folder, as every snapshot file does.
+     */
+    private static void requireInside(Path directory, Path file) {
+        if (!Files.isSymbolicLink(file)) {
+            return;
+        }
+        Path folder;
+        Path target;
+        try {
+            folder = directory.toRealPath();
+            target = file.toRealPath();
+        } catch (IOException e) {
+            throw new MergeException(file + ": cannot resolve the symbolic link: " + e.getMessage(), e);
+        }
+        if (target.startsWith(folder) || target.getParent().equals(cacheBlobs(folder))) {
+            return;
+        }
+        throw new MergeException(file + ": a symbolic link to " + target + ", outside the model folder; a merge uses"
+                + " only files inside it (or, in a Hugging Face cache snapshot, in the repository's blobs/)");
+    }
+
+    /** {@code <repo>/blobs} when {@code folder} lies in {@code <repo>/snapshots/<commit>}, else null. */
+    private static Path cacheBlobs(Path folder) {
+        for (Path p = folder; p.getParent() != null; p = p.getParent()) {
+            if (p.getParent().getFileName() != null && p.getParent().getFileName().toString().equals("snapshots")) {
+                return p.getParent().resolveSibling("blobs");
+            }
+        }
+        return null;
+    }
+
     private static JsonNode readConfig(Path directory) {
         Path file = directory.resolve("config.json");
-        if (!Files.isRegularFile(file)) {
+        if (Files.notExists(file)) {
             return JSON.createObjectNode();
         }
         try {
-            return JSON.readTree(file.toFile());
-        } catch (IOException e) {
-            throw new MergeException(file + ": not valid JSON: " + e.getMessage(), e);
+            return JSON.readTree(RegularFiles.readConfig(file));
+        } catch (JsonProcessingException e) {
+            throw new MergeException(file + ": not valid JSON: " + JsonErrors.describe(e), e);
         }
     }
 
@@ -109,14 +160,19 @@ final class BaseCheckpoint implements AutoCloseable {
 
     /** The files to copy unchanged into a merged model: everything except the weights and their index. */
     List<Path> otherFiles() {
+        return otherFiles;
+    }
+
+    private static List<Path> listOtherFiles(Path directory) {
         try (Stream<Path> list = Files.list(directory)) {
-            return list.filter(Files::isRegularFile)
+            List<Path> files = list.filter(Files::isRegularFile)
                     .filter(p -> {
                         String name = p.getFileName().toString();
                         return !name.endsWith(".safetensors") && !name.endsWith(".safetensors.index.json") && !name.endsWith(".bin")
                                 && !name.endsWith(".pt") && !name.endsWith(".pth");
                     })
                     .sorted().toList();
+            return files;
         } catch (IOException e) {
             throw new MergeException(directory + ": cannot list: " + e.getMessage(), e);
         }

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * Merges LoRA adapters into a base model's weights, streaming: the plan (which base tensor each
@@ -42,7 +43,7 @@ public final class BaseMerger {
 
     /** Runs the merge described by {@code options}. */
     public static MergeReport merge(MergeOptions options) {
-        OutputDirectory.checkFree(options.out());
+        OutputDirectory.checkFree(options.out(), options.overwrite(), inputs(options));
         List<LoraAdapter> adapters = new ArrayList<>();
         try (BaseCheckpoint base = BaseCheckpoint.open(options.base())) {
             List<WeightedModules> inputs = new ArrayList<>();
@@ -56,9 +57,10 @@ public final class BaseMerger {
                 inputs.add(WeightedModules.of(adapter, wa.weight()));
             }
             checkUnquantized(base);
-            try (OutputDirectory out = OutputDirectory.create(options.out())) {
-                MergeReport written = write(base, plan(base, inputs), out.path(), Safetensors.MODEL_FILE, options.dtype(),
-                        options.maxShardSize(), options.listener());
+            Plan plan = plan(base, inputs);
+            try (OutputDirectory out = OutputDirectory.create(options.out(), options.overwrite(), inputs(options))) {
+                MergeReport written = write(base, plan, out.path(), Safetensors.MODEL_FILE, options.dtype(),
+                        options.maxShardSize(), options.listener(), options.allowNonFinite());
                 for (Path file : base.otherFiles()) {
                     out.copy(file);
                 }
@@ -77,17 +79,19 @@ public final class BaseMerger {
      * {@code weights} (sharded, with an index, when the base was sharded or a shard would exceed
      * {@code maxShardSize}); the caller copies the other files and moves {@code target} into place.
      *
-     * @param directory the checkpoint's directory (its {@code config.json} is checked for quantization)
-     * @param weights   the base weights: a {@code .safetensors} file or a {@code *.safetensors.index.json}
-     * @param inputs    the modules, named as the base's modules, applied in order
+     * @param directory      the checkpoint's directory (its {@code config.json} is checked for quantization)
+     * @param weights        the base weights: a {@code .safetensors} file or a {@code *.safetensors.index.json}
+     * @param inputs         the modules, named as the base's modules, applied in order
+     * @param allowNonFinite write NaN or infinite merged values instead of refusing them
      */
     public static MergeReport mergeInto(Path directory, Path weights, List<WeightedModules> inputs, Path target,
-                                        Optional<DType> dtype, long maxShardSize, MergeListener listener) {
+                                        Optional<DType> dtype, long maxShardSize, MergeListener listener,
+                                        boolean allowNonFinite) {
         String name = weights.getFileName().toString();
         String weightsName = name.endsWith(".index.json") ? name.substring(0, name.length() - ".index.json".length()) : name;
         try (BaseCheckpoint base = BaseCheckpoint.open(directory, weights)) {
             checkUnquantized(base);
-            return write(base, plan(base, inputs), target, weightsName, dtype, maxShardSize, listener);
+            return write(base, plan(base, inputs), target, weightsName, dtype, maxShardSize, listener, allowNonFinite);
         }
     }
 
@@ -96,6 +100,12 @@ public final class BaseMerger {
             throw new MergeException(base.directory().resolve("config.json")
                     + ": the base is quantized (quantization_config); merge into the unquantized model");
         }
+    }
+
+    /** The folders a merge reads, which its output may never replace. */
+    private static Path[] inputs(MergeOptions options) {
+        return Stream.concat(Stream.of(options.base()), options.adapters().stream().map(WeightedAdapter::directory))
+                .toArray(Path[]::new);
     }
 
     /** The changes to each base tensor, checked against the checkpoint. */
@@ -166,7 +176,7 @@ public final class BaseMerger {
 
     /** Writes every tensor of the base, merged where the plan changes it, into {@code dir}. */
     private static MergeReport write(BaseCheckpoint base, Plan plan, Path dir, String weightsName, Optional<DType> dtype,
-                                     long maxShardSize, MergeListener listener) {
+                                     long maxShardSize, MergeListener listener, boolean allowNonFinite) {
         List<TensorInfo> infos = base.tensors();
         List<TensorSpec> specs = infos.stream()
                 .map(i -> new TensorSpec(i.name(), outputDtype(i.dtype(), dtype), i.shape()))
@@ -179,7 +189,7 @@ public final class BaseMerger {
                 if (!plan.changes(name) && outputDtype(info.dtype(), dtype) == info.dtype()) {
                     writer.write(name, base.tensor(name).data());
                 } else {
-                    writer.write(name, mergedValues(base, plan, info));
+                    writer.write(name, mergedValues(base, plan, info, allowNonFinite));
                 }
                 listener.tensorWritten(name, ++done, infos.size());
             }
@@ -190,8 +200,12 @@ public final class BaseMerger {
         }
     }
 
-    /** The merged float32 values of one tensor: the base (or its replacement), then every update in order. */
-    private static float[] mergedValues(BaseCheckpoint base, Plan plan, TensorInfo info) {
+    /**
+     * The merged float32 values of one tensor: the base (or its replacement), then every update in
+     * order. Unless {@code allowNonFinite}, an update that leaves a NaN or infinity is refused, naming
+     * the adapter, as PEFT's {@code safe_merge} does after each adapter.
+     */
+    private static float[] mergedValues(BaseCheckpoint base, Plan plan, TensorInfo info, boolean allowNonFinite) {
         String name = info.name();
         DType dtype = info.dtype();
         Tensor replacement = plan.replacements().get(name);
@@ -200,13 +214,29 @@ public final class BaseMerger {
             for (int j = 0; j < values.length; j++) {
                 values[j] = TensorUpdate.round(values[j], dtype);
             }
+            if (!allowNonFinite) {
+                requireFinite(values, name, "the adapter's replacement " + replacement.name());
+            }
         }
         List<TensorUpdate> updates = plan.updates().getOrDefault(name, List.of());
         float[] unmerged = updates.stream().anyMatch(u -> u.module().magnitude().isPresent()) ? values.clone() : values;
         for (TensorUpdate update : updates) {
             update.apply(values, unmerged, info.shape(), dtype);
+            if (!allowNonFinite) {
+                requireFinite(values, name, update.adapter() + " (module " + update.module().moduleName() + ")");
+            }
         }
         return values;
+    }
+
+    private static void requireFinite(float[] values, String tensor, String cause) {
+        for (float v : values) {
+            if (!Float.isFinite(v)) {
+                throw new MergeException(cause + " makes " + tensor + " " + v + ": NaN or Inf in the adapter's weights,"
+                        + " or a scaling too large for the dtype; refused as PEFT's safe_merge refuses it"
+                        + " (--allow-non-finite / MergeOptions.Builder.allowNonFinite(true) writes it anyway)");
+            }
+        }
     }
 
     private static DType outputDtype(DType base, Optional<DType> dtype) {

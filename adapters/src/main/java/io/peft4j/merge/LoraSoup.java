@@ -9,6 +9,7 @@ import io.peft4j.safetensors.DType;
 import io.peft4j.safetensors.SafetensorsWriter;
 import io.peft4j.safetensors.Tensor;
 import io.peft4j.safetensors.TensorSpec;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -36,7 +37,7 @@ public final class LoraSoup {
 
     /** Makes the soup described by {@code options} and writes it as an adapter directory. */
     public static SoupReport soup(SoupOptions options) {
-        OutputDirectory.checkFree(options.out());
+        OutputDirectory.checkFree(options.out(), options.overwrite(), inputs(options));
         List<LoraAdapter> adapters = new ArrayList<>();
         try {
             for (WeightedAdapter wa : options.adapters()) {
@@ -53,7 +54,7 @@ public final class LoraSoup {
                     .toList();
             SoupResult result = combine(options, inputs);
             new PeftWriter(options, adapters).write(result);
-            return result.report(options.out());
+            return result.report(options.out(), warnings(options));
         } finally {
             adapters.forEach(LoraAdapter::close);
         }
@@ -63,20 +64,54 @@ public final class LoraSoup {
      * The soup's arithmetic on modules from any source (the inputs of {@link #soup}, or the modules
      * of diffusion LoRAs read from kohya or diffusers files), module by module, without reading or
      * writing anything; {@code options.adapters()} gives the weights, in the order of {@code inputs}.
-     * A single input is combined linearly whatever the method (except ZipLoRA), as PEFT does.
+     * A single input is combined linearly whatever the method (except ZipLoRA), as PEFT does
+     * ({@link #warnings} says so).
      */
     public static SoupResult combine(SoupOptions options, List<SoupInput> inputs) {
         if (inputs.size() != options.adapters().size()) {
             throw new IllegalArgumentException(inputs.size() + " inputs for " + options.adapters().size() + " weights");
         }
-        SoupMethod method = inputs.size() == 1 && options.method() != SoupMethod.ZIPLORA
-                ? SoupMethod.LINEAR : options.method();
+        SoupMethod method = single(options) ? SoupMethod.LINEAR : options.method();
         return new Soup(method, options, inputs).run();
+    }
+
+    /** What the user should know about a soup of {@code options} (one line each). */
+    public static List<String> warnings(SoupOptions options) {
+        return single(options) ? singleAdapterWarning(options) : List.of();
+    }
+
+    private static boolean single(SoupOptions options) {
+        return options.adapters().size() == 1 && options.method() != SoupMethod.ZIPLORA;
     }
 
     /** The rank of a PEFT adapter: {@code r}, or the largest {@code rank_pattern} value above it. */
     private static int adapterRank(AdapterConfig config) {
         return Math.max(config.rank(), config.rankPattern().values().stream().mapToInt(Integer::intValue).max().orElse(0));
+    }
+
+    /**
+     * PEFT's {@code add_weighted_adapter} combines a single adapter linearly whatever method it is
+     * given ({@code combination_type = "linear" if len(adapters) == 1}); so does this, and says so.
+     */
+    private static List<String> singleAdapterWarning(SoupOptions options) {
+        if (options.method() == SoupMethod.LINEAR) {
+            return List.of();
+        }
+        List<String> unused = new ArrayList<>();
+        if (options.density() != null) {
+            unused.add("density");
+        }
+        if (options.rank().isPresent()) {
+            unused.add("rank");
+        }
+        return List.of("a single adapter has nothing to combine: " + options.method().cliName()
+                + " acts as linear, as in PEFT's add_weighted_adapter, so the result is the adapter times its weight"
+                + (unused.isEmpty() ? "" : " (" + String.join(" and ", unused) + " unused)"));
+    }
+
+    /** The adapter folders a soup reads, which its output may never replace. */
+    private static Path[] inputs(SoupOptions options) {
+        return options.adapters().stream().map(WeightedAdapter::directory).toArray(Path[]::new);
     }
 
     /** One soup in progress. */
@@ -123,12 +158,11 @@ public final class LoraSoup {
                             .add(new Part(m, options.adapters().get(i).weight(), inputs.get(i).label()));
                 }
             }
+            modules.forEach((name, parts) -> checkCompatible(name, parts, rank));
             Map<String, SoupResult.Module> results = new LinkedHashMap<>();
             for (Map.Entry<String, List<Part>> e : modules.entrySet()) {
-                List<Part> parts = e.getValue();
-                checkCompatible(e.getKey(), parts);
-                LoraFactors combined = pad(combine(e.getKey(), parts, rank), rank);
-                results.put(e.getKey(), new SoupResult.Module(parts.getFirst().module(), combined));
+                LoraFactors combined = pad(combine(e.getKey(), e.getValue(), rank), rank);
+                results.put(e.getKey(), new SoupResult.Module(e.getValue().getFirst().module(), combined));
             }
             return new SoupResult(method, rank, results, layers);
         }
@@ -150,8 +184,15 @@ public final class LoraSoup {
             };
         }
 
-        private void checkCompatible(String module, List<Part> parts) {
+        /** Same kind and shape in every adapter; an SVD rank the module's update can have. */
+        private void checkCompatible(String module, List<Part> parts, int rank) {
             LoraModule first = parts.getFirst().module();
+            long out = first.loraB().shape()[0];
+            long in = first.loraA().numel() / first.rank();
+            if (method.kind() == SoupMethod.Kind.SVD && rank > Math.min(out, in)) {
+                throw new MergeException("rank " + rank + " is larger than " + module + " allows: its update is "
+                        + out + " x " + in + ", so its rank is at most " + Math.min(out, in));
+            }
             for (Part p : parts) {
                 LoraModule m = p.module();
                 if (m.kind() != first.kind() || !Arrays.equals(m.baseWeightShape(), first.baseWeightShape())) {
@@ -349,7 +390,7 @@ public final class LoraSoup {
             }
             Map<String, Tensor> carried = carriedTensors();
             carried.forEach((name, t) -> specs.add(new TensorSpec(PREFIX + name, t.dtype(), t.shape())));
-            try (OutputDirectory out = OutputDirectory.create(options.out())) {
+            try (OutputDirectory out = OutputDirectory.create(options.out(), options.overwrite(), inputs(options))) {
                 try (SafetensorsWriter writer = SafetensorsWriter.create(out.path().resolve(LoraAdapter.WEIGHTS_FILE),
                         specs, Map.of("format", "pt"))) {
                     values.forEach(writer::write);

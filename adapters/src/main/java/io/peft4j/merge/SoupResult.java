@@ -50,9 +50,9 @@ public record SoupResult(SoupMethod method, int rank, Map<String, Module> module
     }
 
     /** The report of this result written to {@code out}. */
-    public SoupReport report(Path out) {
+    public SoupReport report(Path out, List<String> warnings) {
         return new SoupReport(out, method, rank, modules.size(),
                 layers.stream().mapToDouble(ZipLoraLayer::initialLoss).sum(),
-                layers.stream().mapToDouble(ZipLoraLayer::finalLoss).sum(), layers);
+                layers.stream().mapToDouble(ZipLoraLayer::finalLoss).sum(), warnings, layers);
     }
 }

@@ -6,11 +6,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.peft4j.core.JsonErrors;
+import io.peft4j.core.RegularFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,6 +21,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A PEFT {@code adapter_config.json}: typed access to every field that affects the math, with
@@ -44,17 +48,18 @@ public final class AdapterConfig {
         validate();
     }
 
-    /** Reads and validates {@code adapter_config.json} (a file, or a directory containing it). */
+    /**
+     * Reads and validates {@code adapter_config.json} (a file, or a directory containing it).
+     *
+     * @throws AdapterFormatException if it is missing or PEFT would not load it
+     * @throws io.peft4j.core.Peft4jException if it is not a regular file or cannot be read
+     */
     public static AdapterConfig read(Path path) {
         Path file = Files.isDirectory(path) ? path.resolve(FILE_NAME) : path;
-        if (!Files.isRegularFile(file)) {
+        if (Files.notExists(file)) {
             throw new AdapterFormatException(file, "no " + FILE_NAME + " here");
         }
-        try {
-            return parse(Files.readString(file, StandardCharsets.UTF_8), file);
-        } catch (IOException e) {
-            throw new AdapterFormatException(file, "cannot read: " + e.getMessage());
-        }
+        return parse(RegularFiles.readConfig(file), file);
     }
 
     /** Parses configuration JSON; {@code source} only names it in error messages. */
@@ -63,7 +68,7 @@ public final class AdapterConfig {
         try {
             tree = JSON.readTree(json);
         } catch (JsonProcessingException e) {
-            throw new AdapterFormatException(source, "not valid JSON (" + e.getOriginalMessage() + ")");
+            throw new AdapterFormatException(source, "not valid JSON (" + JsonErrors.describe(e) + ")");
         }
         if (tree == null || !tree.isObject()) {
             throw new AdapterFormatException(source, "expected a JSON object");
@@ -94,19 +99,47 @@ public final class AdapterConfig {
         requireType("exclude_modules", n -> n.isTextual() || isStringList(n), "a string or a list of strings");
         requireType("modules_to_save", AdapterConfig::isStringList, "a list of strings");
         requireType("layers_to_transform", n -> n.isIntegralNumber() || n.isArray(), "an integer or a list");
-        if (peftType().equals("LORA") && rank() <= 0) {
-            throw problem("r must be positive, got " + rank());
+        requireType("layer_replication", JsonNode::isArray, "a list of [start, end] pairs");
+        JsonNode r = node.get("r");
+        if (r != null && !r.isNull()) {
+            checkInt(r, "r", peftType().equals("LORA") ? 1 : 0);
         }
-        node.path("rank_pattern").properties().forEach(e -> {
-            if (!e.getValue().isIntegralNumber() || e.getValue().asInt() <= 0) {
-                throw problem("rank_pattern[\"" + e.getKey() + "\"] must be a positive integer");
+        node.path("rank_pattern").properties().forEach(e -> checkInt(e.getValue(), "rank_pattern[\"" + e.getKey() + "\"]", 1));
+        JsonNode layers = node.path("layers_to_transform");
+        (layers.isArray() ? layers : List.of(layers)).forEach(l -> {
+            if (!l.isMissingNode() && !l.isNull()) {
+                checkInt(l, "layers_to_transform", 0);
             }
         });
+        node.path("layer_replication").forEach(range -> {
+            if (!range.isArray() || range.size() != 2) {
+                throw problem("layer_replication must be a list of [start, end] pairs, got " + range);
+            }
+            range.forEach(i -> checkInt(i, "layer_replication", 0));
+        });
+        checkFinite(node.get("lora_alpha"), "lora_alpha");
         node.path("alpha_pattern").properties().forEach(e -> {
             if (!e.getValue().isNumber()) {
                 throw problem("alpha_pattern[\"" + e.getKey() + "\"] must be a number");
             }
+            checkFinite(e.getValue(), "alpha_pattern[\"" + e.getKey() + "\"]");
         });
+    }
+
+    /**
+     * The one rule for integer fields: an integer from {@code min} to {@link Integer#MAX_VALUE}, so
+     * no value is read modulo 2^32 ({@code 4294967300} is not 4) or truncated to 0.
+     */
+    private void checkInt(JsonNode value, String field, int min) {
+        if (!value.isIntegralNumber() || !value.canConvertToInt() || value.intValue() < min) {
+            throw problem(field + " must be an integer from " + min + " to " + Integer.MAX_VALUE + ", got " + value);
+        }
+    }
+
+    private void checkFinite(JsonNode value, String field) {
+        if (value != null && value.isNumber() && !Double.isFinite(value.doubleValue())) {
+            throw problem(field + " must be a finite number; it is too large for a double");
+        }
     }
 
     private void requireType(String field, java.util.function.Predicate<JsonNode> ok, String expected) {
@@ -301,14 +334,17 @@ public final class AdapterConfig {
         }
     }
 
-    /** Writes {@code adapter_config.json} into {@code dir} through a temporary file and a rename. */
+    /**
+     * Writes {@code adapter_config.json} into {@code dir} through a temporary file and a rename; the
+     * file gets the permissions the umask gives any new file.
+     */
     public Path writeTo(Path dir) {
         Path target = dir.resolve(FILE_NAME);
         try {
             Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, ".adapter_config", ".tmp");
+            Path tmp = dir.resolve(".adapter_config." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
             try {
-                Files.writeString(tmp, toJson(), StandardCharsets.UTF_8);
+                Files.writeString(tmp, toJson(), StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
                 Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } finally {
                 Files.deleteIfExists(tmp);

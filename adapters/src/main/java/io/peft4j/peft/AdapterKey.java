@@ -38,6 +38,15 @@ record AdapterKey(String module, Role role, String baseTensorName) {
 
     private static final List<String> MAGNITUDE_SUFFIXES = List.of(".lora_magnitude_vector", ".lora_magnitude_vector.weight");
 
+    /** What this key names, for messages: e.g. {@code lora_A of model.layers.0.q_proj}. */
+    String describe() {
+        return switch (role) {
+            case REPLACEMENT, BASE_COPY -> "copy of " + baseTensorName;
+            case MAGNITUDE -> "lora_magnitude_vector of " + module;
+            default -> role.suffix.substring(1) + " of " + module;
+        };
+    }
+
     /** Parses one tensor name of an adapter file. */
     static AdapterKey parse(String tensorName) {
         String name = tensorName;

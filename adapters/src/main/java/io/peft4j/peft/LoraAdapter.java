@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -155,8 +156,14 @@ public final class LoraAdapter implements AutoCloseable {
         }
 
         LoraAdapter assemble(Path directory) {
+            Map<AdapterKey, String> seen = new HashMap<>();
             for (TensorInfo info : tensors.tensors()) {
                 AdapterKey key = AdapterKey.parse(info.name());
+                String earlier = seen.putIfAbsent(key, info.name());
+                if (earlier != null) {
+                    throw problem("tensors " + earlier + " and " + info.name() + " are the same " + key.describe()
+                            + " (a doubled base_model.model. prefix?); keep one");
+                }
                 Tensor t = tensors.tensor(info.name());
                 if (key.role() == AdapterKey.Role.REPLACEMENT) {
                     replacements.put(key.baseTensorName(), t);

@@ -1,14 +1,21 @@
 package io.peft4j.safetensors;
 
 /**
- * The OCP 8-bit floating-point formats (OCP FP8 spec v1.0): E4M3FN (bias 7, no infinities, NaN
- * at S.1111.111, largest finite 448) and E5M2 (bias 15, IEEE-like: infinities and NaNs at exponent
- * 31, largest finite 57344). Decoding is by 256-entry tables; encoding rounds to nearest even.
+ * The 8-bit floating-point formats of safetensors: the OCP FP8 formats (OCP FP8 spec v1.0) E4M3FN
+ * (bias 7, no infinities, NaN at S.1111.111, largest finite 448) and E5M2 (bias 15, IEEE-like:
+ * infinities and NaNs at exponent 31, largest finite 57344); the FNUZ variants E4M3FNUZ and
+ * E5M2FNUZ (bias 8 and 16, every exponent finite, no infinities, no negative zero: 0x80 is the only
+ * NaN); and the OCP MX scale E8M0 (an unsigned exponent, {@code 2^(bits - 127)}, NaN at 0xFF).
+ * Decoding is by 256-entry tables, as torch 2.13 converts each to float32; encoding (E4M3FN and
+ * E5M2) rounds to nearest even.
  */
 final class Float8 {
 
     static final float[] E4M3_TO_FLOAT = table(4, 3);
     static final float[] E5M2_TO_FLOAT = table(5, 2);
+    static final float[] E4M3FNUZ_TO_FLOAT = fnuzTable(4, 3);
+    static final float[] E5M2FNUZ_TO_FLOAT = fnuzTable(5, 2);
+    static final float[] E8M0_TO_FLOAT = e8m0Table();
 
     private Float8() {
     }
@@ -17,6 +24,28 @@ final class Float8 {
         float[] table = new float[256];
         for (int bits = 0; bits < 256; bits++) {
             table[bits] = decode(bits, exponentBits, mantissaBits);
+        }
+        return table;
+    }
+
+    /** FNUZ: bias {@code 2^(exponentBits-1)}, 0x80 the only NaN, no infinities, every exponent finite. */
+    private static float[] fnuzTable(int exponentBits, int mantissaBits) {
+        float[] table = new float[256];
+        int bias = 1 << (exponentBits - 1);
+        for (int bits = 0; bits < 256; bits++) {
+            int exponent = (bits >> mantissaBits) & ((1 << exponentBits) - 1);
+            float fraction = (float) (bits & ((1 << mantissaBits) - 1)) / (1 << mantissaBits);
+            float magnitude = exponent == 0 ? Math.scalb(fraction, 1 - bias) : Math.scalb(1f + fraction, exponent - bias);
+            table[bits] = bits == 0x80 ? Float.NaN : (bits & 0x80) != 0 ? -magnitude : magnitude;
+        }
+        return table;
+    }
+
+    /** E8M0: {@code 2^(bits - 127)}, 0xFF NaN; 2^-127 is a float32 subnormal, exact. */
+    private static float[] e8m0Table() {
+        float[] table = new float[256];
+        for (int bits = 0; bits < 256; bits++) {
+            table[bits] = bits == 0xFF ? Float.NaN : Math.scalb(1f, bits - 127);
         }
         return table;
     }

@@ -5,7 +5,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * Converts little-endian floating-point tensor bytes (F64, F32, F16, BF16, F8_E4M3, F8_E5M2) to
+ * Converts little-endian floating-point tensor bytes (F64, F32, F16, BF16 and the 8-bit floats) to
  * float32, straight from a memory segment into a {@code float[]}.
  */
 final class FloatDecoder {
@@ -30,6 +30,9 @@ final class FloatDecoder {
             case F64 -> decodeF64(src, byteOffset, dst, dstOffset, count);
             case F8_E4M3 -> decodeTable(Float8.E4M3_TO_FLOAT, src, byteOffset, dst, dstOffset, count);
             case F8_E5M2 -> decodeTable(Float8.E5M2_TO_FLOAT, src, byteOffset, dst, dstOffset, count);
+            case F8_E4M3FNUZ -> decodeTable(Float8.E4M3FNUZ_TO_FLOAT, src, byteOffset, dst, dstOffset, count);
+            case F8_E5M2FNUZ -> decodeTable(Float8.E5M2FNUZ_TO_FLOAT, src, byteOffset, dst, dstOffset, count);
+            case F8_E8M0 -> decodeTable(Float8.E8M0_TO_FLOAT, src, byteOffset, dst, dstOffset, count);
             default -> throw new IllegalArgumentException(type + " is not a floating-point type");
         }
     }

@@ -12,6 +12,14 @@ final class FloatEncoder {
     private FloatEncoder() {
     }
 
+    /** Whether float32 values can be written as {@code type}: F64, F32, F16, BF16, F8_E4M3 and F8_E5M2. */
+    static boolean supports(DType type) {
+        return switch (type) {
+            case F64, F32, F16, BF16, F8_E4M3, F8_E5M2 -> true;
+            default -> false;
+        };
+    }
+
     /** Encodes {@code src[from .. from+count)} as {@code type} into {@code dst} from byte 0. */
     static void encode(DType type, float[] src, int from, int count, MemorySegment dst) {
         switch (type) {
@@ -41,7 +49,7 @@ final class FloatEncoder {
                     dst.set(ValueLayout.JAVA_BYTE, i, Float8.floatToE5M2(src[from + i]));
                 }
             }
-            default -> throw new IllegalArgumentException(type + " is not a floating-point type");
+            default -> throw new IllegalArgumentException("float32 values cannot be written as " + type);
         }
     }
 }

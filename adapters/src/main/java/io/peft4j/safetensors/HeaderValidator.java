@@ -37,18 +37,6 @@ final class HeaderValidator {
     private static final ValueLayout.OfLong U64_LE =
             ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    /**
-     * A validated header.
-     *
-     * @param dataStart offset of the data area in the file
-     * @param tensors   entries in data order
-     * @param byName    entries by name
-     * @param metadata  the {@code __metadata__} map, empty if absent
-     */
-    record Header(long dataStart, List<TensorInfo> tensors, Map<String, TensorInfo> byName,
-                  Map<String, String> metadata) {
-    }
-
     private static final byte[][] FIELDS = {ascii("dtype"), ascii("shape"), ascii("data_offsets")};
     private static final DType[] DTYPES = DType.values();
     private static final byte[][] DTYPE_NAMES = Arrays.stream(DTYPES).map(t -> ascii(t.safetensorsName()))
@@ -65,16 +53,40 @@ final class HeaderValidator {
     }
 
     /** Validates the whole file {@code content} (the mapped file named {@code file}). */
-    static Header validate(Path file, MemorySegment content) {
-        return new HeaderValidator(file).run(content);
+    static SafetensorsHeader validate(Path file, MemorySegment content) {
+        long fileSize = content.byteSize();
+        HeaderValidator validator = new HeaderValidator(file);
+        validator.requireLengthPrefix(fileSize);
+        long n = validator.checkLength(content.get(U64_LE, 0), fileSize);
+        return validator.header(content.asSlice(LENGTH_PREFIX, n).toArray(ValueLayout.JAVA_BYTE), fileSize);
     }
 
-    private Header run(MemorySegment content) {
-        long fileSize = content.byteSize();
-        if (fileSize < LENGTH_PREFIX) {
-            throw fail(Rule.FILE_TOO_SMALL, "file is " + fileSize + " bytes, shorter than the 8-byte header length");
+    /**
+     * The header length that {@code prefix}, the first bytes of a file of {@code fileSize} bytes,
+     * declares, checked against the reference's limits.
+     */
+    static long headerLength(Path file, byte[] prefix, long fileSize) {
+        HeaderValidator validator = new HeaderValidator(file);
+        validator.requireLengthPrefix(Math.min(fileSize, prefix.length));
+        long n = ByteBuffer.wrap(prefix, 0, LENGTH_PREFIX).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        return validator.checkLength(n, fileSize);
+    }
+
+    /** Validates {@code header}, the header bytes (after the length) of a file of {@code fileSize} bytes. */
+    static SafetensorsHeader validate(Path file, byte[] header, long fileSize) {
+        HeaderValidator validator = new HeaderValidator(file);
+        validator.requireLengthPrefix(fileSize);
+        validator.checkLength(header.length, fileSize);
+        return validator.header(header, fileSize);
+    }
+
+    private void requireLengthPrefix(long size) {
+        if (size < LENGTH_PREFIX) {
+            throw fail(Rule.FILE_TOO_SMALL, "file is " + size + " bytes, shorter than the 8-byte header length");
         }
-        long n = content.get(U64_LE, 0);
+    }
+
+    private long checkLength(long n, long fileSize) {
         if (n < 0 || n > MAX_HEADER_SIZE) {
             throw fail(Rule.HEADER_TOO_LARGE, "header length " + Long.toUnsignedString(n)
                     + " exceeds the limit of " + MAX_HEADER_SIZE + " bytes");
@@ -83,13 +95,16 @@ final class HeaderValidator {
             throw fail(Rule.HEADER_EXCEEDS_FILE, "header length " + n + " runs past the end of the "
                     + fileSize + "-byte file");
         }
-        byte[] header = content.asSlice(LENGTH_PREFIX, n).toArray(ValueLayout.JAVA_BYTE);
+        return n;
+    }
+
+    private SafetensorsHeader header(byte[] header, long fileSize) {
         checkUtf8(header);
-        long dataStart = LENGTH_PREFIX + n;
+        long dataStart = LENGTH_PREFIX + header.length;
         Parsed parsed = parse(header);
         List<TensorInfo> ordered = inDataOrder(parsed.entries);
         checkLayout(ordered, fileSize - dataStart);
-        return new Header(dataStart, Collections.unmodifiableList(ordered),
+        return new SafetensorsHeader(dataStart, Collections.unmodifiableList(ordered),
                 Collections.unmodifiableMap(parsed.byName), Collections.unmodifiableMap(parsed.metadata));
     }
 
@@ -117,7 +132,7 @@ final class HeaderValidator {
         try {
             if (json.peek() != '{') {
                 String kind = json.describeNext();
-                json.skipValue();
+                json.skipValue(0);
                 if (!json.atEnd()) {
                     throw json.malformed("trailing characters");
                 }
@@ -161,7 +176,7 @@ final class HeaderValidator {
             return new LinkedHashMap<>();
         }
         if (json.peek() != '{') {
-            throw wrongType(json, Rule.INVALID_METADATA, METADATA_KEY + " is ", ", not an object");
+            throw wrongType(json, 1, Rule.INVALID_METADATA, METADATA_KEY + " is ", ", not an object");
         }
         json.expect('{');
         Map<String, String> metadata = new LinkedHashMap<>();
@@ -170,7 +185,7 @@ final class HeaderValidator {
                 String key = json.readString();
                 json.expect(':');
                 if (json.peek() != '"') {
-                    throw wrongType(json, Rule.INVALID_METADATA, METADATA_KEY + " value of '" + key + "' is ",
+                    throw wrongType(json, 2, Rule.INVALID_METADATA, METADATA_KEY + " value of '" + key + "' is ",
                             ", not a string");
                 }
                 if (metadata.putIfAbsent(key, json.readString()) != null) {
@@ -184,7 +199,7 @@ final class HeaderValidator {
 
     private TensorInfo parseEntry(JsonCursor json, String name) {
         if (json.peek() != '{') {
-            throw wrongType(json, Rule.INVALID_FIELD, "tensor '" + name + "' is ", ", not an object");
+            throw wrongType(json, 1, Rule.INVALID_FIELD, "tensor '" + name + "' is ", ", not an object");
         }
         json.expect('{');
         DType dtype = null;
@@ -208,7 +223,7 @@ final class HeaderValidator {
                         requireFirst(offsets, name, "data_offsets");
                         offsets = parseOffsets(json, name);
                     }
-                    default -> json.skipValue();
+                    default -> json.skipValue(2);
                 }
             } while (json.consume(','));
             json.expect('}');
@@ -241,7 +256,7 @@ final class HeaderValidator {
             return DTYPES[known];
         }
         if (json.peek() != '"') {
-            throw wrongType(json, Rule.INVALID_FIELD, "tensor '" + name + "' dtype is ", ", not a string");
+            throw wrongType(json, 2, Rule.INVALID_FIELD, "tensor '" + name + "' dtype is ", ", not a string");
         }
         String text = json.readString();
         DType dtype = DType.lookup(text);
@@ -253,7 +268,7 @@ final class HeaderValidator {
 
     private long[] parseShape(JsonCursor json, String name) {
         if (json.peek() != '[') {
-            throw wrongType(json, Rule.INVALID_FIELD, "tensor '" + name + "' shape is ", ", not an array");
+            throw wrongType(json, 2, Rule.INVALID_FIELD, "tensor '" + name + "' shape is ", ", not an array");
         }
         json.expect('[');
         long[] dims = new long[4];
@@ -291,7 +306,7 @@ final class HeaderValidator {
 
     private long[] parseOffsets(JsonCursor json, String name) {
         if (json.peek() != '[') {
-            throw wrongType(json, Rule.INVALID_FIELD, "tensor '" + name + "' data_offsets is ", ", not an array");
+            throw wrongType(json, 2, Rule.INVALID_FIELD, "tensor '" + name + "' data_offsets is ", ", not an array");
         }
         json.expect('[');
         long[] offsets = new long[2];
@@ -333,7 +348,7 @@ final class HeaderValidator {
     private String readNumber(JsonCursor json, String name, String field) {
         int c = json.peek();
         if (c != '-' && (c < '0' || c > '9')) {
-            throw wrongType(json, Rule.INVALID_FIELD, "tensor '" + name + "' " + field + " holds ", ", not an integer");
+            throw wrongType(json, 3, Rule.INVALID_FIELD, "tensor '" + name + "' " + field + " holds ", ", not an integer");
         }
         return json.readNumberText();
     }
@@ -367,10 +382,13 @@ final class HeaderValidator {
             start = info.end();
             long bytes;
             try {
-                bytes = Math.multiplyExact(info.numel(), info.dtype().byteSize());
+                bytes = info.dtype().byteSize(info.numel());
             } catch (ArithmeticException e) {
                 throw fail(Rule.SIZE_OVERFLOW, "tensor '" + info.name() + "' shape "
                         + Arrays.toString(info.shape()) + " overflows 64 bits in bytes");
+            } catch (IllegalArgumentException e) {
+                throw fail(Rule.SUB_BYTE_MISALIGNED, "tensor '" + info.name() + "' " + info.dtype().safetensorsName()
+                        + Arrays.toString(info.shape()) + ": " + e.getMessage());
             }
             if (info.byteSize() != bytes) {
                 throw fail(Rule.SIZE_MISMATCH, "tensor '" + info.name() + "' " + info.dtype().safetensorsName()
@@ -385,12 +403,13 @@ final class HeaderValidator {
     }
 
     /**
-     * The error for a value of the wrong JSON type coming next: checks the value's syntax first,
-     * so that malformed JSON is reported as such, then says "{@code before}<kind>{@code after}".
+     * The error for a value of the wrong JSON type coming next, {@code depth} arrays and objects
+     * deep: checks the value's syntax first, so that malformed JSON is reported as such, then
+     * says "{@code before}<kind>{@code after}".
      */
-    private SafetensorsFormatException wrongType(JsonCursor json, Rule rule, String before, String after) {
+    private SafetensorsFormatException wrongType(JsonCursor json, int depth, Rule rule, String before, String after) {
         String kind = json.describeNext();
-        json.skipValue();
+        json.skipValue(depth);
         return fail(rule, before + kind + after);
     }
 

@@ -18,6 +18,12 @@ final class JsonCursor {
         }
     }
 
+    /**
+     * serde_json's recursion limit, which the reference parses headers with: arrays and objects
+     * nested this deep (the header object counting as the first level) are refused.
+     */
+    static final int MAX_DEPTH = 128;
+
     private final byte[] bytes;
     private final int end;
     private int pos;
@@ -277,30 +283,52 @@ final class JsonCursor {
         return false;
     }
 
-    /** Skips any value, checking its syntax. */
-    void skipValue() {
-        int c = peek();
+    /**
+     * Skips any value, checking its syntax. {@code depth} is the number of arrays and objects that
+     * enclose it; a value nesting to {@link #MAX_DEPTH} levels in all is refused, as the reference
+     * refuses it. Iterative, so no input can overflow the stack.
+     */
+    void skipValue(int depth) {
+        boolean[] inObject = new boolean[MAX_DEPTH];
+        int open = 0;
+        do {
+            int c = peek();
+            if (c == '{' || c == '[') {
+                if (depth + open + 1 >= MAX_DEPTH) {
+                    throw malformed("arrays and objects nested " + MAX_DEPTH + " deep (the limit, as in the reference)");
+                }
+                pos++;
+                boolean object = c == '{';
+                if (!consume(object ? '}' : ']')) {
+                    inObject[open++] = object;
+                    if (object) {
+                        readKey();
+                    }
+                    continue;
+                }
+            } else {
+                skipScalar(c);
+            }
+            while (open > 0) { // after a value: the next element, or the end of enclosing containers
+                if (consume(',')) {
+                    if (inObject[open - 1]) {
+                        readKey();
+                    }
+                    break;
+                }
+                expect(inObject[open - 1] ? '}' : ']');
+                open--;
+            }
+        } while (open > 0);
+    }
+
+    private void readKey() {
+        readString();
+        expect(':');
+    }
+
+    private void skipScalar(int c) {
         switch (c) {
-            case '{' -> {
-                pos++;
-                if (!consume('}')) {
-                    do {
-                        readString();
-                        expect(':');
-                        skipValue();
-                    } while (consume(','));
-                    expect('}');
-                }
-            }
-            case '[' -> {
-                pos++;
-                if (!consume(']')) {
-                    do {
-                        skipValue();
-                    } while (consume(','));
-                    expect(']');
-                }
-            }
             case '"' -> readString();
             case 't' -> readLiteral("true");
             case 'f' -> readLiteral("false");

@@ -1,6 +1,7 @@
 package io.peft4j.safetensors;
 
 import io.peft4j.core.Peft4jException;
+import io.peft4j.core.RegularFiles;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -22,9 +23,9 @@ public final class SafetensorsFile implements TensorSource {
     private final Path path;
     private final Arena arena;
     private final MemorySegment content;
-    private final HeaderValidator.Header header;
+    private final SafetensorsHeader header;
 
-    private SafetensorsFile(Path path, Arena arena, MemorySegment content, HeaderValidator.Header header) {
+    private SafetensorsFile(Path path, Arena arena, MemorySegment content, SafetensorsHeader header) {
         this.path = path;
         this.arena = arena;
         this.content = content;
@@ -35,16 +36,17 @@ public final class SafetensorsFile implements TensorSource {
      * Maps and validates {@code file}.
      *
      * @throws SafetensorsFormatException if the file breaks a rule of the format
-     * @throws Peft4jException            if the file cannot be read
+     * @throws Peft4jException            if the file cannot be read or is not a regular file
      */
     public static SafetensorsFile open(Path file) {
+        RegularFiles.require(file);
         Arena arena = Arena.ofShared();
         try {
             MemorySegment content;
             try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
                 content = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);
             }
-            HeaderValidator.Header header = HeaderValidator.validate(file, content);
+            SafetensorsHeader header = HeaderValidator.validate(file, content);
             return new SafetensorsFile(file, arena, content.asReadOnly(), header);
         } catch (NoSuchFileException e) {
             arena.close();
@@ -65,7 +67,7 @@ public final class SafetensorsFile implements TensorSource {
 
     @Override
     public Optional<TensorInfo> find(String name) {
-        return Optional.ofNullable(header.byName().get(name));
+        return header.find(name);
     }
 
     @Override

@@ -19,7 +19,7 @@ public final class SafetensorsFormatException extends Peft4jException {
         HEADER_EXCEEDS_FILE,
         /** The header bytes are not valid UTF-8. */
         HEADER_NOT_UTF8,
-        /** The header is not well-formed JSON. */
+        /** The header is not well-formed JSON, or nests arrays and objects 128 deep (the reference's limit). */
         HEADER_NOT_JSON,
         /** The header's JSON value is not an object. */
         HEADER_NOT_OBJECT,
@@ -29,12 +29,14 @@ public final class SafetensorsFormatException extends Peft4jException {
         MISSING_FIELD,
         /** A tensor entry or one of its fields has the wrong JSON type or form. */
         INVALID_FIELD,
-        /** A tensor's dtype is not one this reader knows. */
+        /** A tensor's dtype is not one safetensors knows. */
         UNKNOWN_DTYPE,
         /** A shape has a negative dimension. */
         NEGATIVE_DIMENSION,
         /** The element count or byte size of a tensor overflows 64 bits. */
         SIZE_OVERFLOW,
+        /** A tensor of sub-byte elements (F4, F6) does not fill whole bytes (the reference's MisalignedSlice). */
+        SUB_BYTE_MISALIGNED,
         /** A tensor's byte range does not match its shape times its element size. */
         SIZE_MISMATCH,
         /** Tensor byte ranges, sorted by offset, do not tile the data area from 0 (hole or overlap). */

@@ -127,14 +127,15 @@ public final class SafetensorsWriter implements AutoCloseable {
      * Writes tensor {@code name} from float32 values, converted to its floating-point dtype with
      * torch's rounding (round to nearest even).
      *
-     * @throws IllegalArgumentException if the tensor is not floating point or the count is wrong
+     * @throws IllegalArgumentException if the dtype is not F64, F32, F16, BF16, F8_E4M3 or F8_E5M2, or
+     *                                  the count is wrong
      */
     public void write(String name, float[] values) {
         TensorInfo info = layoutEntry(name);
         DType dtype = info.dtype();
-        if (!dtype.isFloatingPoint()) {
+        if (!FloatEncoder.supports(dtype)) {
             throw new IllegalArgumentException("tensor " + name + " has dtype " + dtype.safetensorsName()
-                    + ", not a floating-point type");
+                    + "; float32 values are written only as F64, F32, F16, BF16, F8_E4M3 or F8_E5M2");
         }
         claim(name, (long) values.length * dtype.byteSize());
         long position = layout.prefix().length + info.begin();

@@ -4,12 +4,12 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.peft4j.core.JsonErrors;
 import io.peft4j.core.Peft4jException;
+import io.peft4j.core.RegularFiles;
 import io.peft4j.safetensors.SafetensorsFormatException.Rule;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -132,19 +132,15 @@ public final class ShardedSafetensors implements TensorSource {
     }
 
     private static JsonNode readIndex(Path index) {
-        try (InputStream in = Files.newInputStream(index)) {
-            JsonNode root = JSON.readTree(in);
+        try {
+            JsonNode root = JSON.readTree(RegularFiles.readConfig(index));
             if (root == null || !root.isObject()) {
                 throw new SafetensorsFormatException(index, Rule.INVALID_INDEX, "index is not a JSON object");
             }
             return root;
         } catch (JsonProcessingException e) {
             throw new SafetensorsFormatException(index, Rule.INVALID_INDEX, "index is not valid JSON: "
-                    + e.getOriginalMessage());
-        } catch (NoSuchFileException e) {
-            throw new Peft4jException(index + ": no such file");
-        } catch (IOException e) {
-            throw new Peft4jException(index + ": cannot read: " + e.getMessage(), e);
+                    + JsonErrors.describe(e));
         }
     }
 

@@ -142,7 +142,7 @@ public final class Tensor {
     private void requireFloatingPoint() {
         if (!dtype().isFloatingPoint()) {
             throw new Peft4jException("tensor " + name() + " has dtype " + dtype().safetensorsName()
-                    + ", not a floating-point type");
+                    + ", which has no float32 conversion (its raw bytes are in data())");
         }
     }
 

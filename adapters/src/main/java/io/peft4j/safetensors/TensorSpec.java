@@ -27,9 +27,11 @@ public record TensorSpec(String name, DType dtype, long[] shape) {
             }
         }
         try {
-            Math.multiplyExact(TensorInfo.numel(shape), dtype.byteSize());
+            dtype.byteSize(TensorInfo.numel(shape));
         } catch (ArithmeticException e) {
             throw new IllegalArgumentException("tensor " + name + " is too large: " + Arrays.toString(shape));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("tensor " + name + " " + Arrays.toString(shape) + ": " + e.getMessage());
         }
     }
 
@@ -51,7 +53,7 @@ public record TensorSpec(String name, DType dtype, long[] shape) {
 
     /** The number of bytes the data takes. */
     public long byteSize() {
-        return numel() * dtype.byteSize();
+        return dtype.byteSize(numel());
     }
 
     @Override

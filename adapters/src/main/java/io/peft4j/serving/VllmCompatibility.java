@@ -3,14 +3,16 @@ package io.peft4j.serving;
 import io.peft4j.core.Peft4jException;
 import io.peft4j.peft.AdapterConfig;
 import io.peft4j.peft.LoraAdapter;
-import io.peft4j.safetensors.SafetensorsFile;
+import io.peft4j.peft.LoraModule;
 import io.peft4j.safetensors.TensorInfo;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Checks a PEFT adapter against what vLLM's multi-LoRA serving loads, as its loader does
+ * Checks a PEFT adapter against what vLLM's multi-LoRA serving loads. The adapter is first loaded
+ * and checked in full ({@link LoraAdapter#load}, as inspect and merge do), so an adapter PEFT would
+ * refuse is never called servable; then vLLM's own limits, as its loader checks them
  * ({@code vllm/lora/peft_helper.py} {@code validate_legal}, {@code vllm/lora/utils.py}
  * {@code parse_fine_tuned_lora_name}, {@code vllm/config/lora.py} {@code MaxLoRARanks}):
  * <ul>
@@ -45,18 +47,25 @@ public final class VllmCompatibility {
      * served with {@code --max-lora-rank maxLoraRank}.
      *
      * @throws Peft4jException if {@code maxLoraRank} is not a value vLLM accepts
-     * @throws io.peft4j.peft.AdapterFormatException if the directory is not a readable adapter
+     * @throws io.peft4j.peft.AdapterFormatException if the directory is not an adapter PEFT would load
      */
     public static VllmReport check(Path directory, int maxLoraRank) {
         if (!MAX_LORA_RANKS.contains(maxLoraRank)) {
             throw new Peft4jException("--max-lora-rank " + maxLoraRank + " is not one vLLM accepts: " + MAX_LORA_RANKS);
         }
         AdapterConfig config = AdapterConfig.read(directory);
-        List<String> problems = new ArrayList<>();
         if (!config.peftType().equals("LORA")) {
-            problems.add("peft_type " + config.peftType() + ": vLLM serves only LoRA adapters");
-            return new VllmReport(directory, 0, maxLoraRank, problems);
+            return new VllmReport(directory, 0, maxLoraRank,
+                    List.of("peft_type " + config.peftType() + ": vLLM serves only LoRA adapters"));
         }
+        try (LoraAdapter adapter = LoraAdapter.load(directory)) {
+            return check(adapter, maxLoraRank);
+        }
+    }
+
+    private static VllmReport check(LoraAdapter adapter, int maxLoraRank) {
+        AdapterConfig config = adapter.config();
+        List<String> problems = new ArrayList<>();
         if (config.useDora()) {
             problems.add("use_dora is true: vLLM does not support DoRA (merge it into the base instead)");
         }
@@ -73,25 +82,23 @@ public final class VllmCompatibility {
             problems.add("alpha_pattern " + config.alphaPattern() + ": vLLM ignores per-module alphas and would scale every module by lora_alpha/r");
         }
         int rank = config.rank();
-        try (SafetensorsFile weights = SafetensorsFile.open(LoraAdapter.weightsFile(directory))) {
-            for (TensorInfo tensor : weights.tensors()) {
-                String name = tensor.name();
-                if (name.endsWith(".lora_A.weight") && tensor.shape().length > 0) {
-                    rank = Math.max(rank, (int) tensor.shape()[0]);
-                }
-                if (LORA_SUFFIXES.stream().noneMatch(name::endsWith) && SKIPPED_SUFFIXES.stream().noneMatch(name::endsWith)) {
-                    problems.add("tensor " + name + ": not a LoRA weight vLLM loads (only lora_A/lora_B weights and lora_embedding_A/B)");
-                } else if (name.startsWith(PREFIX + PREFIX)) {
-                    problems.add("tensor " + name + ": the " + PREFIX + " prefix appears twice (get_peft_model on a PeftModel);"
-                            + " vLLM strips it once and finds no such module");
-                }
+        for (LoraModule module : adapter.modules()) {
+            rank = Math.max(rank, module.rank());
+        }
+        for (TensorInfo tensor : adapter.tensors().tensors()) {
+            String name = tensor.name();
+            if (LORA_SUFFIXES.stream().noneMatch(name::endsWith) && SKIPPED_SUFFIXES.stream().noneMatch(name::endsWith)) {
+                problems.add("tensor " + name + ": not a LoRA weight vLLM loads (only lora_A/lora_B weights and lora_embedding_A/B)");
+            } else if (name.startsWith(PREFIX + PREFIX)) {
+                problems.add("tensor " + name + ": the " + PREFIX + " prefix appears twice (get_peft_model on a PeftModel);"
+                        + " vLLM strips it once and finds no such module");
             }
         }
         if (rank > maxLoraRank) {
             problems.add("rank " + rank + " is above --max-lora-rank " + maxLoraRank + " (serve with --max-lora-rank "
                     + smallestMaxLoraRank(rank) + ")");
         }
-        return new VllmReport(directory, rank, maxLoraRank, problems);
+        return new VllmReport(adapter.directory(), rank, maxLoraRank, problems);
     }
 
     /** The smallest {@code --max-lora-rank} vLLM accepts that holds {@code rank}, or -1 if none does. */

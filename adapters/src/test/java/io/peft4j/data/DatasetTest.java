@@ -72,7 +72,7 @@ class DatasetTest {
         return Stream.of(
                 Arguments.of("invalid JSON", ok + "{\"text\": \"unterminated}\n", 2, "invalid JSON at column"),
                 Arguments.of("trailing garbage", ok + "{\"text\":\"a\"} extra\n", 2, "invalid JSON"),
-                Arguments.of("duplicate key", "{\"text\":\"a\",\"text\":\"b\"}\n", 1, "Duplicate field 'text'"),
+                Arguments.of("duplicate key", "{\"text\":\"a\",\"text\":\"b\"}\n", 1, "duplicate field 'text'"),
                 Arguments.of("not an object", ok + "[1, 2]\n", 2, "expected a JSON object, found an array"),
                 Arguments.of("a bare string", "\"text\"\n", 1, "expected a JSON object, found a string"),
                 Arguments.of("no known field", "{\"body\":\"x\"}\n", 1, "no training fields"),

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.peft4j.core.Peft4jException;
 import io.peft4j.hub.testing.LocalHub;
 import io.peft4j.safetensors.DType;
+import io.peft4j.safetensors.SafetensorsFormatException;
 import io.peft4j.safetensors.SafetensorsWriter;
 import io.peft4j.safetensors.TensorSpec;
 import java.io.IOException;
@@ -101,11 +102,40 @@ class ModelSourceTest {
     }
 
     @Test
+    void remoteHeadersPassTheSameValidatorAndAreNamedByTheirRepoPath(@TempDir Path cache) throws IOException {
+        String config = "{\"model_type\":\"gpt2\",\"n_embd\":16,\"n_layer\":1,\"n_head\":4,\"vocab_size\":96}";
+        byte[] truncated = headerOnly("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 4);
+        byte[] tooLarge = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(100_000_001L).array();
+        try (LocalHub hub = LocalHub.start()) {
+            hub.createRepo("someone/truncated").file("config.json", config.getBytes(StandardCharsets.UTF_8))
+                    .file("model.safetensors", truncated).commit("init");
+            hub.createRepo("someone/huge-header").file("config.json", config.getBytes(StandardCharsets.UTF_8))
+                    .file("model.safetensors", tooLarge).commit("init");
+            Map<String, String> env = Map.of("HF_ENDPOINT", hub.endpoint(), "HF_HUB_CACHE", cache.toString());
+            var e = assertThrows(SafetensorsFormatException.class, () -> ModelSource.resolve("someone/truncated", env));
+            assertEquals(SafetensorsFormatException.Rule.DATA_SIZE_MISMATCH, e.rule(), e.getMessage());
+            assertEquals(Path.of("someone/truncated/model.safetensors"), e.file());
+            var huge = assertThrows(SafetensorsFormatException.class, () -> ModelSource.resolve("someone/huge-header", env));
+            assertEquals(SafetensorsFormatException.Rule.HEADER_TOO_LARGE, huge.rule(), huge.getMessage());
+        }
+    }
+
+    @Test
     void unknownIdOfflineSaysWhereItLooked(@TempDir Path cache) {
         var e = assertThrows(EstimateException.class, () -> ModelSource.resolve("nobody/nothing",
                 Map.of("HF_HUB_OFFLINE", "1", "HF_HUB_CACHE", cache.toString())));
-        assertTrue(e.getMessage().startsWith("nobody/nothing: not a local directory, not cached, not bundled"),
-                e.getMessage());
+        assertTrue(e.getMessage().startsWith("nobody/nothing: no such local folder, and nobody/nothing at main is not in the"
+                + " Hugging Face cache " + cache + " and HF_HUB_OFFLINE is set; nor is it one of the bundled configs ("), e.getMessage());
+    }
+
+    @Test
+    void unknownIdWithoutNetworkFailsAtOnce(@TempDir Path cache) {
+        long start = System.nanoTime();
+        var e = assertThrows(EstimateException.class, () -> ModelSource.resolve("nobody/nothing",
+                Map.of("HF_ENDPOINT", "http://nosuch.invalid", "HF_HUB_CACHE", cache.toString())));
+        assertTrue(e.getMessage().startsWith("nobody/nothing: no such local folder, and nobody/nothing is not reachable on the Hub"
+                + " (unknown host nosuch.invalid)"), e.getMessage());
+        assertTrue(System.nanoTime() - start < 10_000_000_000L, "no retries on an unknown host (they took 23 s)");
     }
 
     @Test
@@ -143,9 +173,13 @@ class ModelSourceTest {
     }
 
     private static void writeHeaderOnly(Path file, String header, int dataBytes) throws IOException {
+        Files.write(file, headerOnly(header, dataBytes));
+    }
+
+    private static byte[] headerOnly(String header, int dataBytes) {
         byte[] json = header.getBytes(StandardCharsets.UTF_8);
         ByteBuffer buf = ByteBuffer.allocate(8 + json.length + dataBytes).order(ByteOrder.LITTLE_ENDIAN);
         buf.putLong(json.length).put(json);
-        Files.write(file, buf.array());
+        return buf.array();
     }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.peft4j.output.OutputExistsException;
 import io.peft4j.safetensors.DType;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -113,8 +114,99 @@ class BaseMergerTest {
         Path out = Files.createDirectories(temp.resolve("full"));
         Files.writeString(out.resolve("keep.txt"), "mine");
         Path a = adapter("a", 12, 16, Map.of());
-        assertThrows(MergeException.class, () -> BaseMerger.merge(MergeOptions.builder(base, out).adapter(a).build()));
+        assertThrows(OutputExistsException.class, () -> BaseMerger.merge(MergeOptions.builder(base, out).adapter(a).build()));
         assertEquals("mine", Files.readString(out.resolve("keep.txt")));
+    }
+
+    @Test
+    void refusesSymbolicLinksOutOfTheBaseFolder() throws IOException {
+        Path secret = Files.writeString(Files.createDirectories(temp.resolve("outside")).resolve("hostname"),
+                "root:x:0:0:secret-host\n");
+        Path a = adapter("a", 12, 16, Map.of());
+        for (String name : List.of("tokenizer.json", "config.json", "model.safetensors")) {
+            Path base = base("model.", CONFIG);
+            Path link = base.resolve(name);
+            if (name.equals("model.safetensors")) { // a valid checkpoint, but another folder's
+                Files.move(link, temp.resolve("outside").resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                Files.createSymbolicLink(link, temp.resolve("outside").resolve(name));
+            } else {
+                Files.delete(link);
+                Files.createSymbolicLink(link, secret);
+            }
+            MergeException e = assertThrows(MergeException.class,
+                    () -> BaseMerger.merge(MergeOptions.builder(base, temp.resolve("o")).adapter(a).build()), name);
+            assertTrue(e.getMessage().startsWith(link + ": a symbolic link to ") && e.getMessage().contains("outside the model folder"),
+                    e.getMessage());
+            assertFalse(e.getMessage().contains("secret-host"), e.getMessage());
+            assertFalse(Files.exists(temp.resolve("o")));
+            deleteTree(base);
+        }
+    }
+
+    @Test
+    void followsLinksInsideTheFolderAndIntoAHuggingFaceCachesBlobs() throws IOException {
+        Path repo = temp.resolve("hub").resolve("models--someone--tiny");
+        Path snapshot = Files.createDirectories(repo.resolve("snapshots").resolve("0123abcd"));
+        Path blobs = Files.createDirectories(repo.resolve("blobs"));
+        Path made = base("model.", CONFIG);
+        try (Stream<Path> files = Files.list(made)) {
+            for (Path file : files.toList()) {
+                Path blob = Files.move(file, blobs.resolve("etag-" + file.getFileName()));
+                Files.createSymbolicLink(snapshot.resolve(file.getFileName()), Path.of("../../blobs").resolve(blob.getFileName()));
+            }
+        }
+        Files.delete(snapshot.resolve("tokenizer.json")); // now a link to a file inside the folder
+        Files.writeString(Files.createDirectories(snapshot.resolve("extra")).resolve("tokenizer.json"), "{\"not\": \"a real tokenizer\"}");
+        Files.createSymbolicLink(snapshot.resolve("tokenizer.json"), Path.of("extra/tokenizer.json"));
+        Path out = temp.resolve("merged");
+        BaseMerger.merge(MergeOptions.builder(snapshot, out).adapter(adapter("a", 12, 16, Map.of())).build());
+        assertFalse(Files.isSymbolicLink(out.resolve("tokenizer.json")));
+        assertEquals("{\"not\": \"a real tokenizer\"}", Files.readString(out.resolve("tokenizer.json")));
+        assertEquals(CONFIG, Files.readString(out.resolve("config.json")));
+    }
+
+    @Test
+    void refusesNonFiniteMergedWeightsUnlessAllowed() throws IOException {
+        Path base = base("model.", CONFIG);
+        Path huge = adapter("huge", 12, 16, Map.of("lora_alpha", 1e308));
+        MergeException e = assertThrows(MergeException.class,
+                () -> BaseMerger.merge(MergeOptions.builder(base, temp.resolve("o")).adapter(huge).build()));
+        assertTrue(e.getMessage().startsWith(huge + " (module model.layers.0.proj) makes model.layers.0.proj.weight "), e.getMessage());
+        assertTrue(e.getMessage().contains("--allow-non-finite"), e.getMessage());
+        assertFalse(Files.exists(temp.resolve("o")));
+
+        Path nan = adapter("nan", 12, 16, Map.of());
+        float[] b = new float[16 * 4];
+        b[5] = Float.NaN;
+        TinyCheckpoints.writeSafetensors(nan.resolve("adapter_model.safetensors"), List.of(
+                TinyCheckpoints.random("base_model.model.model.layers.0.proj.lora_A.weight", DType.F32, new java.util.Random(1), 4, 12),
+                new TinyCheckpoints.Entry("base_model.model.model.layers.0.proj.lora_B.weight", DType.F32, new long[] {16, 4}, b)));
+        e = assertThrows(MergeException.class,
+                () -> BaseMerger.merge(MergeOptions.builder(base, temp.resolve("o")).adapter(nan).build()));
+        assertTrue(e.getMessage().contains("makes model.layers.0.proj.weight NaN"), e.getMessage());
+
+        Path out = temp.resolve("allowed");
+        BaseMerger.merge(MergeOptions.builder(base, out).adapter(nan).allowNonFinite(true).build());
+        try (BaseCheckpoint merged = BaseCheckpoint.open(out)) {
+            float[] w = merged.tensor("model.layers.0.proj.weight").toFloatArray();
+            assertTrue(Float.isNaN(w[12 * 1]), "row 1 holds the NaN of B[1][1]");
+        }
+    }
+
+    @Test
+    void theOutputFolderHasTheUmasksPermissionsNot0700() throws IOException {
+        Path out = temp.resolve("merged");
+        BaseMerger.merge(MergeOptions.builder(base("model.", CONFIG), out).adapter(adapter("a", 12, 16, Map.of())).build());
+        Path probe = Files.createDirectory(temp.resolve("probe"));
+        assertEquals(Files.getPosixFilePermissions(probe), Files.getPosixFilePermissions(out));
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
     }
 
     /** Streaming: a 40 MB bf16 model merges in a forked JVM whose whole heap is 16 MB. */

@@ -1,5 +1,6 @@
 package io.peft4j.merge;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.peft4j.peft.LoraAdapter;
 import io.peft4j.peft.LoraModule;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -68,6 +70,27 @@ class LoraSoupTest {
     }
 
     @Test
+    void aSingleAdapterIsCombinedLinearlyAsInPeftAndTheReportSaysSo() throws IOException {
+        Path one = adapter("one", 1, Map.of());
+        SoupReport ties = LoraSoup.soup(SoupOptions.builder(SoupMethod.TIES, temp.resolve("ties")).adapter(one, 0.5)
+                .density(0.2).build());
+        SoupReport linear = LoraSoup.soup(SoupOptions.builder(SoupMethod.LINEAR, temp.resolve("linear")).adapter(one, 0.5).build());
+        assertEquals(SoupMethod.LINEAR, ties.method());
+        assertEquals(List.of("a single adapter has nothing to combine: ties acts as linear, as in PEFT's add_weighted_adapter,"
+                + " so the result is the adapter times its weight (density unused)"), ties.warnings());
+        assertEquals(List.of(), linear.warnings());
+        try (LoraAdapter t = LoraAdapter.load(ties.out()); LoraAdapter l = LoraAdapter.load(linear.out())) {
+            for (LoraModule m : l.modules()) {
+                assertArrayEquals(m.loraA().toFloatArray(), t.module(m.moduleName()).orElseThrow().loraA().toFloatArray());
+                assertArrayEquals(m.loraB().toFloatArray(), t.module(m.moduleName()).orElseThrow().loraB().toFloatArray());
+            }
+        }
+        SoupReport svd = LoraSoup.soup(SoupOptions.builder(SoupMethod.SVD, temp.resolve("svd")).adapter(one, 1).rank(2).build());
+        assertEquals(4, svd.rank(), "PEFT ignores svd_rank for a single adapter");
+        assertTrue(svd.warnings().getFirst().endsWith("(rank unused)"), svd.warnings().toString());
+    }
+
+    @Test
     void rsLoraInputsKeepTheirScalingAndTheResultHasNone() throws IOException {
         Path plain = adapter("plain", 1, Map.of());
         Path rs = adapter("rs", 2, Map.of("use_rslora", true));
@@ -83,6 +106,16 @@ class LoraSoupTest {
                 assertTrue(RelativeError.frobenius(product(c.module(m.moduleName()).orElseThrow()), sum) < 1e-6);
             }
         }
+    }
+
+    @Test
+    void theSoupFolderAndItsConfigHaveTheUmasksPermissions() throws IOException {
+        Path out = LoraSoup.soup(SoupOptions.builder(SoupMethod.LINEAR, temp.resolve("soup"))
+                .adapter(adapter("a", 1, Map.of()), 1).build()).out();
+        Path probe = Files.createDirectory(temp.resolve("probe"));
+        Path probeFile = Files.writeString(probe.resolve("file"), "x");
+        assertEquals(Files.getPosixFilePermissions(probe), Files.getPosixFilePermissions(out));
+        assertEquals(Files.getPosixFilePermissions(probeFile), Files.getPosixFilePermissions(out.resolve("adapter_config.json")));
     }
 
     @Test

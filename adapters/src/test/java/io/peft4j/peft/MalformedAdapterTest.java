@@ -107,10 +107,59 @@ class MalformedAdapterTest {
         assertTrue(failure("{not json").contains("not valid JSON"));
         assertTrue(failure("[1, 2]").contains("expected a JSON object"));
         assertTrue(failure(CONFIG.replace("\"r\": 2", "\"r\": \"two\"")).contains("field r must be an integer"));
-        assertTrue(failure(CONFIG.replace("\"r\": 2", "\"r\": 0")).contains("r must be positive"));
+        assertTrue(failure(CONFIG.replace("\"r\": 2", "\"r\": 0")).contains("r must be an integer from 1 to 2147483647, got 0"));
         assertTrue(failure(CONFIG.replace("[\"q_proj\"]", "42")).contains("target_modules must be a string or a list"));
         assertTrue(failure(CONFIG.replace("\"r\": 2", "\"r\": 2, \"rank_pattern\": {\"q\": -1}")).contains("rank_pattern"));
         assertTrue(failure(CONFIG.replace("LORA", "IA3")).contains("is not LoRA"));
+    }
+
+    @Test
+    void integerFieldsAreRangeCheckedNotWrapped() throws IOException {
+        pair("model.layers.0.self_attn.q_proj", 4, 8, 8); // rank 4: what 4294967300 wraps to as a 32-bit int
+        String rank = "\"r\": 2";
+        assertEndsWith("r must be an integer from 1 to 2147483647, got 4294967300",
+                failure(CONFIG.replace(rank, "\"r\": 4294967300")));
+        assertEndsWith("got 1099511627776", failure(CONFIG.replace(rank, "\"r\": 1099511627776")));
+        rank = "\"r\": 4";
+        String config = CONFIG.replace("\"r\": 2", rank);
+        assertEndsWith("rank_pattern[\"q_proj\"] must be an integer from 1 to 2147483647, got 4294967300",
+                failure(config.replace(rank, rank + ", \"rank_pattern\": {\"q_proj\": 4294967300}")));
+        assertEndsWith("layers_to_transform must be an integer from 0 to 2147483647, got 4294967296",
+                failure(config.replace(rank, rank + ", \"layers_to_transform\": [0, 4294967296]")));
+        assertEndsWith("layers_to_transform must be an integer from 0 to 2147483647, got -1",
+                failure(config.replace(rank, rank + ", \"layers_to_transform\": -1")));
+        assertEndsWith("layer_replication must be an integer from 0 to 2147483647, got 4294967296",
+                failure(config.replace(rank, rank + ", \"layer_replication\": [[0, 4294967296]]")));
+        assertEndsWith("layer_replication must be a list of [start, end] pairs, got [0,1,2]",
+                failure(config.replace(rank, rank + ", \"layer_replication\": [[0, 1, 2]]")));
+        assertEndsWith("lora_alpha must be a finite number; it is too large for a double",
+                failure(config.replace("\"lora_alpha\": 4", "\"lora_alpha\": 1e400")));
+    }
+
+    @Test
+    void aDoubledPrefixCopyOfAModuleIsAmbiguous() throws IOException {
+        pair("model.layers.0.self_attn.q_proj", 2, 8, 8);
+        pair("base_model.model.model.layers.0.self_attn.q_proj", 2, 8, 8);
+        String message = failure(CONFIG);
+        assertTrue(message.contains(" base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight ")
+                && message.contains(" base_model.model.base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight ")
+                && message.endsWith(" are the same lora_A.weight of model.layers.0.self_attn.q_proj"
+                        + " (a doubled base_model.model. prefix?); keep one"), message);
+    }
+
+    private static void assertEndsWith(String end, String message) {
+        assertTrue(message.endsWith(end), message);
+    }
+
+    @Test
+    void aConfigThatIsNotJsonIsNotQuoted(@TempDir Path elsewhere) throws IOException {
+        Path passwd = Files.writeString(elsewhere.resolve("passwd"), "rootsecret:x:0:0:root:/root:/bin/bash\n");
+        Files.createSymbolicLink(dir.resolve("adapter_config.json"), passwd);
+        AdapterFormatException e = assertThrows(AdapterFormatException.class, () -> AdapterConfig.read(dir));
+        assertEquals(dir.resolve("adapter_config.json") + ": not valid JSON (unrecognized token at line 1, column 1)", e.getMessage());
+        Files.delete(dir.resolve("adapter_config.json"));
+        e = assertThrows(AdapterFormatException.class, () -> AdapterConfig.parse("{\"r\": [1, 2", dir));
+        assertEquals(dir + ": not valid JSON (unexpected end of input at line 1, column 12)", e.getMessage());
     }
 
     @Test

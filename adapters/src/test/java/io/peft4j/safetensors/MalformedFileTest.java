@@ -87,6 +87,12 @@ class MalformedFileTest {
                 header(Rule.INVALID_FIELD, "negative offset", "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[-8,0]}}", 8),
                 header(Rule.INVALID_FIELD, "offset just past 2^63", "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,9223372036854775808]}}", 8),
                 header(Rule.INVALID_FIELD, "offset overflows 64 bits", "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,99999999999999999999]}}", 8),
+                header(Rule.HEADER_NOT_JSON, "nested 200,000 deep in an unknown field",
+                        "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8],\"x\":" + nested(200_000) + "}}", 8),
+                header(Rule.HEADER_NOT_JSON, "nested 200,000 deep instead of an object", nested(200_000), 0),
+                header(Rule.HEADER_NOT_JSON, "nested 200,000 deep in a metadata value",
+                        "{\"__metadata__\":{\"k\":" + nested(200_000) + "}}", 0),
+                header(Rule.HEADER_NOT_JSON, "nested 128 deep, the reference's limit", nestedInAField(126), 8),
                 header(Rule.UNKNOWN_DTYPE, "F128", "{\"a\":{\"dtype\":\"F128\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8),
                 header(Rule.UNKNOWN_DTYPE, "lower case", "{\"a\":{\"dtype\":\"f32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8),
                 header(Rule.NEGATIVE_DIMENSION, "negative dimension", "{" + f32("a", "[-1,2]", 0, 8) + "}", 8),
@@ -95,6 +101,9 @@ class MalformedFileTest {
                 header(Rule.SIZE_OVERFLOW, "dimension past 64 bits", "{" + f32("a", "[99999999999999999999]", 0, 8) + "}", 8),
                 header(Rule.SIZE_OVERFLOW, "dimension just past 2^63", "{" + f32("a", "[9223372036854775808]", 0, 8) + "}", 8),
                 header(Rule.SIZE_OVERFLOW, "largest long dimension", "{" + f32("a", "[9223372036854775807]", 0, 8) + "}", 8),
+                header(Rule.SUB_BYTE_MISALIGNED, "three F4 elements", "{\"a\":{\"dtype\":\"F4\",\"shape\":[3],\"data_offsets\":[0,2]}}", 2),
+                header(Rule.SUB_BYTE_MISALIGNED, "an F6 scalar", "{\"a\":{\"dtype\":\"F6_E2M3\",\"shape\":[],\"data_offsets\":[0,1]}}", 1),
+                header(Rule.SIZE_MISMATCH, "F6 elements take 6 bits", "{\"a\":{\"dtype\":\"F6_E3M2\",\"shape\":[4],\"data_offsets\":[0,4]}}", 4),
                 header(Rule.SIZE_MISMATCH, "too few bytes for the shape", "{" + f32("a", "[2]", 0, 4) + "}", 4),
                 header(Rule.SIZE_MISMATCH, "too many bytes for the shape", "{" + f32("a", "[2]", 0, 12) + "}", 12),
                 header(Rule.SIZE_MISMATCH, "scalar with no bytes", "{" + f32("a", "[]", 0, 0) + "}", 0),
@@ -149,6 +158,59 @@ class MalformedFileTest {
             assertEquals(Map.of(), f.metadata());
             assertEquals(1, f.tensor("é😀").numel());
         }
+    }
+
+    /**
+     * Files safetensors 0.8 reads, which peft4j must read alike: every dtype of 0.8 (with F4 and F6
+     * packed: 2 F4 or 4 F6 elements take 1 and 3 bytes), and a field nested 127 deep.
+     */
+    static Stream<Arguments> accepted() {
+        String newDtypes = "{\"e8m0\":{\"dtype\":\"F8_E8M0\",\"shape\":[2],\"data_offsets\":[0,2]},"
+                + "\"e4m3fnuz\":{\"dtype\":\"F8_E4M3FNUZ\",\"shape\":[2],\"data_offsets\":[2,4]},"
+                + "\"e5m2fnuz\":{\"dtype\":\"F8_E5M2FNUZ\",\"shape\":[1,2],\"data_offsets\":[4,6]},"
+                + "\"f4\":{\"dtype\":\"F4\",\"shape\":[2,3],\"data_offsets\":[6,9]},"
+                + "\"f6a\":{\"dtype\":\"F6_E2M3\",\"shape\":[4],\"data_offsets\":[9,12]},"
+                + "\"f6b\":{\"dtype\":\"F6_E3M2\",\"shape\":[2,4],\"data_offsets\":[12,18]},"
+                + "\"c64\":{\"dtype\":\"C64\",\"shape\":[2],\"data_offsets\":[18,34]},"
+                + "\"empty_f4\":{\"dtype\":\"F4\",\"shape\":[0],\"data_offsets\":[34,34]}}";
+        return Stream.of(
+                Arguments.of("every dtype safetensors 0.8 added", withHeader(newDtypes.getBytes(StandardCharsets.UTF_8), 34)),
+                Arguments.of("a field nested 127 deep", withHeader(nestedInAField(125).getBytes(StandardCharsets.UTF_8), 8)));
+    }
+
+    @Test
+    void readsEveryDtypeOfSafetensors08WithItsSize() throws IOException {
+        Path file = dir.resolve("dtypes.safetensors");
+        Files.write(file, (byte[]) accepted().findFirst().orElseThrow().get()[1]);
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+            Map<String, Long> bytes = new java.util.LinkedHashMap<>();
+            f.tensors().forEach(t -> bytes.put(t.dtype() + " " + java.util.Arrays.toString(t.shape()), t.byteSize()));
+            assertEquals(Map.of("F8_E8M0 [2]", 2L, "F8_E4M3FNUZ [2]", 2L, "F8_E5M2FNUZ [1, 2]", 2L, "F4 [2, 3]", 3L,
+                    "F6_E2M3 [4]", 3L, "F6_E3M2 [2, 4]", 6L, "C64 [2]", 16L, "F4 [0]", 0L), bytes);
+            assertEquals(2, f.tensor("e8m0").toFloatArray().length);
+            assertEquals("tensor f4 has dtype F4, which has no float32 conversion (its raw bytes are in data())",
+                    assertThrows(io.peft4j.core.Peft4jException.class, () -> f.tensor("f4").toFloatArray()).getMessage());
+            assertEquals(3, f.tensor("f6a").data().byteSize());
+        }
+    }
+
+    @Test
+    void nestingBelowTheReferencesLimitIsAccepted() throws IOException {
+        Path file = dir.resolve("deep.safetensors");
+        Files.write(file, (byte[]) accepted().toList().get(1).get()[1]);
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+            assertEquals(List.of("a"), f.tensors().stream().map(TensorInfo::name).toList());
+        }
+    }
+
+    /** {@code depth} arrays, one inside the other. */
+    private static String nested(int depth) {
+        return "[".repeat(depth) + "]".repeat(depth);
+    }
+
+    /** One F32 tensor with an unknown field holding {@code depth} nested arrays (2 more levels around it). */
+    private static String nestedInAField(int depth) {
+        return "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8],\"x\":" + nested(depth) + "}}";
     }
 
     private static Arguments bytes(Rule rule, String description, byte[] content) {

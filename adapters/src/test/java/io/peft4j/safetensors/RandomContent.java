@@ -33,14 +33,21 @@ record RandomContent(List<TensorSpec> specs, Map<String, String> metadata, long 
         return name.equals("__metadata__") ? "x" + name : name;
     }
 
-    /** A random tensor: any dtype, 0 to 3 dimensions of 0 to 4 elements. */
+    /**
+     * The dtypes of random tensors: those Python's {@code safetensors.torch} names and torch reads back
+     * with the header's shape (F4's torch shape counts byte pairs, F6 has no torch type, and 0.8's
+     * {@code _TYPES} has no F8_E8M0); {@code SafetensorsPythonInteropTest} checks the others on their own.
+     */
+    private static final DType[] DTYPES = java.util.Arrays.stream(DType.values())
+            .filter(d -> d.bitSize() % 8 == 0 && d != DType.F8_E8M0).toArray(DType[]::new);
+
+    /** A random tensor: any of {@link #DTYPES}, 0 to 3 dimensions of 0 to 4 elements. */
     static TensorSpec tensorSpec(Random rnd) {
         long[] shape = new long[rnd.nextInt(4)];
         for (int i = 0; i < shape.length; i++) {
             shape[i] = rnd.nextInt(5);
         }
-        DType[] dtypes = DType.values();
-        return new TensorSpec(name(rnd), dtypes[rnd.nextInt(dtypes.length)], shape);
+        return new TensorSpec(name(rnd), DTYPES[rnd.nextInt(DTYPES.length)], shape);
     }
 
     /** Random content: up to 12 uniquely named tensors and up to {@code maxMetadata} metadata entries. */

@@ -112,6 +112,60 @@ class SafetensorsPythonInteropTest {
         }
     }
 
+    @Test
+    void pythonReadsTheHeadersJavaAcceptsAlike() throws Exception {
+        Map<String, Map<String, String>> javaSees = new LinkedHashMap<>();
+        int i = 0;
+        for (Arguments a : MalformedFileTest.accepted().toList()) {
+            Path file = dir.resolve("ok-" + i++ + ".safetensors");
+            Files.write(file, (byte[]) a.get()[1]);
+            Map<String, String> tensors = new LinkedHashMap<>();
+            try (SafetensorsFile f = SafetensorsFile.open(file)) {
+                f.tensors().forEach(t -> tensors.put(t.name(), t.dtype().safetensorsName() + java.util.Arrays.toString(t.shape())));
+            }
+            javaSees.put(file.toString(), tensors);
+        }
+        JsonNode headers = runPython(Map.of("headers", List.copyOf(javaSees.keySet()))).get("headers");
+        for (var e : javaSees.entrySet()) {
+            JsonNode seen = headers.get(e.getKey());
+            assertTrue(seen.isObject(), e.getKey() + ": Python refused it: " + seen);
+            Map<String, String> pythonSees = new LinkedHashMap<>();
+            seen.properties().forEach(t -> pythonSees.put(t.getKey(), t.getValue().get(0).asText()
+                    + t.getValue().get(1).toString().replace(",", ", ")));
+            assertEquals(e.getValue(), pythonSees, e.getKey());
+        }
+    }
+
+    @Test
+    void theDtypesOfSafetensors08ReadAsTorchWritesAndConvertsThem() throws Exception {
+        Path file = dir.resolve("torch-dtypes.safetensors");
+        JsonNode torch = runPython(Map.of("write_dtypes", file.toString())).get("dtypes");
+        Map<String, DType> names = Map.of("float8_e4m3fnuz", DType.F8_E4M3FNUZ, "float8_e5m2fnuz", DType.F8_E5M2FNUZ,
+                "float8_e8m0fnu", DType.F8_E8M0);
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+            for (var e : names.entrySet()) {
+                Tensor t = f.tensor(e.getKey());
+                assertEquals(e.getValue(), t.dtype());
+                float[] values = t.toFloatArray();
+                JsonNode bits = torch.get("float_bits").get(e.getKey());
+                assertEquals(256, values.length);
+                for (int b = 0; b < 256; b++) {
+                    float expected = Float.intBitsToFloat(bits.get(b).asInt());
+                    assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(values[b]),
+                            e.getKey() + " byte " + b + ": torch " + expected + ", peft4j " + values[b]);
+                }
+            }
+            Tensor f4 = f.tensor("f4");
+            assertEquals(DType.F4, f4.dtype());
+            assertEquals(List.of(1L, 6L), java.util.Arrays.stream(f4.shape()).boxed().toList(), "the header counts F4 elements");
+            assertEquals(torch.get("raw").get("f4").asText(), HexFormat.of().formatHex(f4.data().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE)));
+            Tensor c64 = f.tensor("c64");
+            assertEquals(DType.C64, c64.dtype());
+            assertEquals(List.of(3L), java.util.Arrays.stream(c64.shape()).boxed().toList());
+            assertEquals(torch.get("raw").get("c64").asText(), HexFormat.of().formatHex(c64.data().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE)));
+        }
+    }
+
     private JsonNode runPython(Map<String, Object> request) throws IOException, InterruptedException {
         Path requestFile = dir.resolve("request.json");
         JSON.writeValue(requestFile.toFile(), request);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.peft4j.core.Peft4jException;
 import io.peft4j.peft.AdapterConfig;
+import io.peft4j.peft.AdapterFormatException;
 import io.peft4j.safetensors.DType;
 import io.peft4j.safetensors.SafetensorsWriter;
 import io.peft4j.safetensors.TensorSpec;
@@ -95,17 +96,47 @@ class VllmCompatibilityTest {
         assertEquals("--max-lora-rank 24 is not one vLLM accepts: [1, 8, 16, 32, 64, 128, 256, 320, 512]", e.getMessage());
     }
 
+    @Test
+    void anAdapterInspectWouldRefuseIsRefusedFirst(@TempDir Path dir) {
+        String q = "base_model.model.model.layers.0.self_attn.q_proj";
+        AdapterConfig r4 = AdapterConfig.lora(4, 8, List.of("q_proj"));
+        Map<String, Path> broken = new java.util.LinkedHashMap<>();
+        broken.put("lora_A has rank 4 but lora_B has rank 3", write(dir.resolve("ab"), r4, DType.F32,
+                q + ".lora_A.weight", new long[] {4, 8}, q + ".lora_B.weight", new long[] {16, 3}));
+        broken.put("has lora_A but no lora_B", write(dir.resolve("half"), r4, DType.F32, q + ".lora_A.weight", new long[] {4, 8}));
+        broken.put("has dtype I64", write(dir.resolve("i64"), r4, DType.I64,
+                q + ".lora_A.weight", new long[] {4, 8}, q + ".lora_B.weight", new long[] {16, 4}));
+        broken.put("has rank 4 but the config says r=8", write(dir.resolve("r8"), AdapterConfig.lora(8, 8, List.of("q_proj")),
+                DType.F32, q + ".lora_A.weight", new long[] {4, 8}, q + ".lora_B.weight", new long[] {16, 4}));
+        broken.put("target_modules (v_proj) does not target it", write(dir.resolve("untargeted"),
+                AdapterConfig.lora(4, 8, List.of("v_proj")), DType.F32,
+                q + ".lora_A.weight", new long[] {4, 8}, q + ".lora_B.weight", new long[] {16, 4}));
+        broken.put("target_modules () does not target it", write(dir.resolve("no-targets"),
+                AdapterConfig.lora(4, 8, List.of()).with("target_modules", null), DType.F32,
+                q + ".lora_A.weight", new long[] {4, 8}, q + ".lora_B.weight", new long[] {16, 4}));
+        broken.forEach((problem, adapter) -> {
+            AdapterFormatException refused = assertThrows(AdapterFormatException.class,
+                    () -> VllmCompatibility.check(adapter, 16), problem);
+            assertTrue(refused.getMessage().contains(problem), refused.getMessage());
+        });
+    }
+
     private static void write(Path dir, AdapterConfig config, Object... namesAndShapes) {
+        write(dir, config, DType.F32, namesAndShapes);
+    }
+
+    private static Path write(Path dir, AdapterConfig config, DType dtype, Object... namesAndShapes) {
         config.writeTo(dir);
         List<TensorSpec> specs = new ArrayList<>();
         for (int i = 0; i < namesAndShapes.length; i += 2) {
-            specs.add(new TensorSpec((String) namesAndShapes[i], DType.F32, (long[]) namesAndShapes[i + 1]));
+            specs.add(new TensorSpec((String) namesAndShapes[i], dtype, (long[]) namesAndShapes[i + 1]));
         }
         try (SafetensorsWriter writer = SafetensorsWriter.create(dir.resolve("adapter_model.safetensors"), specs, Map.of())) {
             for (TensorSpec spec : specs) {
-                writer.write(spec.name(), new float[(int) spec.numel()]);
+                writer.write(spec.name(), java.lang.foreign.MemorySegment.ofArray(new byte[(int) spec.byteSize()]));
             }
             writer.commit();
         }
+        return dir;
     }
 }

@@ -1,7 +1,8 @@
 package io.peft4j.cli;
 
-import io.peft4j.Peft;
+import io.peft4j.core.Printable;
 import io.peft4j.diffusion.ConvertReport;
+import io.peft4j.diffusion.DiffusionConverter;
 import io.peft4j.diffusion.DiffusionLora;
 import io.peft4j.diffusion.Layout;
 import java.nio.file.Path;
@@ -9,6 +10,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -33,6 +35,9 @@ final class ConvertCommand implements Callable<Integer> {
             description = "kohya: a .safetensors file; diffusers: a .safetensors file or a folder; peft: a folder.")
     Path out;
 
+    @Mixin
+    OverwriteOption overwrite;
+
     @Option(names = "--lossy", description = "Write even what the target cannot hold exactly (each loss is reported).")
     boolean lossy;
 
@@ -45,8 +50,8 @@ final class ConvertCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ConvertReport report = Peft.convertDiffusionLora(in, Layout.parse(to), out, lossy, layersPerBlock);
-        report.losses().forEach(l -> spec.commandLine().getErr().println("peft4j convert: lossy: " + l));
+        ConvertReport report = DiffusionConverter.convert(in, Layout.parse(to), out, lossy, layersPerBlock, overwrite.overwrite);
+        report.losses().forEach(l -> spec.commandLine().getErr().println("peft4j convert: lossy: " + Printable.of(l)));
         if (!report.notes().isEmpty()) {
             spec.commandLine().getErr().printf(Locale.ROOT, "peft4j convert: note: diffusers 0.42.1 reads %d module(s) of %s"
                     + " otherwise than the file means; the output means what the input meant (peft4j inspect %s lists them)%n",

@@ -1,6 +1,7 @@
 package io.peft4j.cli;
 
 import io.peft4j.Peft;
+import io.peft4j.core.Printable;
 import io.peft4j.diffusion.DiffusionMergeOptions;
 import io.peft4j.diffusion.DiffusionMergeReport;
 import io.peft4j.merge.MergeListener;
@@ -20,12 +21,15 @@ final class DiffusionCommands {
     private DiffusionCommands() {}
 
     /** Merges LoRAs into the diffusers model folder {@code model}. */
-    static int merge(CommandSpec spec, Path model, List<String> loras, Path out, DType dtype, long maxShardSize) {
+    static int merge(CommandSpec spec, Path model, List<String> loras, Path out, DType dtype, long maxShardSize,
+                     boolean allowNonFinite, boolean overwrite) {
         long start = System.nanoTime();
         boolean shardSizeGiven = spec.commandLine().getParseResult().hasMatchedOption("--max-shard-size");
         DiffusionMergeOptions.Builder options = DiffusionMergeOptions.builder(model, out)
                 .loras(loras.stream().map(WeightedAdapter::parse).map(HubIds::resolve).toList())
-                .listener(MergeListener.NONE);
+                .listener(MergeListener.NONE)
+                .allowNonFinite(allowNonFinite)
+                .overwrite(overwrite);
         if (dtype != null) {
             options.dtype(dtype);
         }
@@ -33,7 +37,7 @@ final class DiffusionCommands {
             options.maxShardSize(maxShardSize);
         }
         DiffusionMergeReport report = Peft.mergeDiffusion(options.build());
-        report.warnings().forEach(w -> spec.commandLine().getErr().println("peft4j merge: warning: " + w));
+        report.warnings().forEach(w -> spec.commandLine().getErr().println("peft4j merge: warning: " + Printable.of(w)));
         PrintWriter text = spec.commandLine().getOut();
         report.components().forEach((c, r) -> text.printf(Locale.ROOT, "  %-14s %d tensors (%d changed), %d shard(s), %s%n",
                 c.diffusersName(), r.tensors(), r.changed(), r.shards(), Sizes.bytes(r.bytes())));

@@ -1,5 +1,6 @@
 package io.peft4j.cli;
 
+import io.peft4j.core.Printable;
 import io.peft4j.diffusion.DiffusionInspection;
 import java.util.Locale;
 import java.util.Map;
@@ -16,7 +17,7 @@ final class DiffusionText {
 
     String render(DiffusionInspection in) {
         StringBuilder out = new StringBuilder();
-        out.append("image-generation LoRA  ").append(in.path()).append('\n');
+        out.append("image-generation LoRA  ").append(Printable.of(in.path())).append('\n');
         out.append(String.format(Locale.ROOT, "  %-11s %s%n", "layout", in.layout()));
         out.append(String.format(Locale.ROOT, "  %-11s %s%n", "parameters", Sizes.count(in.parameters())));
         String row = "  %-10s %8s %6s  %-24s %s%n";
@@ -33,10 +34,10 @@ final class DiffusionText {
             out.append(String.format(Locale.ROOT, "  ... %d more (--all lists every module)%n", in.modules().size() - maxModules));
         }
         if (!in.metadata().isEmpty()) {
-            out.append("  metadata  ").append(in.metadata()).append('\n');
+            out.append("  metadata  ").append(Printable.of(in.metadata().toString())).append('\n');
         }
         for (String w : in.warnings()) {
-            out.append("  warning  ").append(w).append('\n');
+            out.append("  warning  ").append(Printable.of(w)).append('\n');
         }
         return out.toString();
     }

@@ -3,6 +3,7 @@ package io.peft4j.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.peft4j.Peft;
+import io.peft4j.core.Printable;
 import io.peft4j.diffusion.DiffusionInspection;
 import io.peft4j.inspect.Inspection;
 import io.peft4j.inspect.Inspector;
@@ -40,15 +41,16 @@ final class InspectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         var out = spec.commandLine().getOut();
+        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        mapper.getFactory().setCharacterEscapes(Printable.jsonEscapes());
         if (ConvertCommand.isDiffusionLora(path)) {
             DiffusionInspection lora = Peft.inspectDiffusionLora(path);
-            out.print(json ? new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(lora) + "\n"
-                    : new DiffusionText(all ? Integer.MAX_VALUE : 40).render(lora));
+            out.print(json ? mapper.writeValueAsString(lora) + "\n" : new DiffusionText(all ? Integer.MAX_VALUE : 40).render(lora));
             return 0;
         }
         Inspection inspection = Inspector.inspect(path);
         if (json) {
-            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(inspection));
+            out.println(mapper.writeValueAsString(inspection));
         } else {
             out.print(new InspectionText(all ? Integer.MAX_VALUE : 40).render(inspection));
         }

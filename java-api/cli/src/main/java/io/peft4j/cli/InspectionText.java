@@ -1,5 +1,6 @@
 package io.peft4j.cli;
 
+import io.peft4j.core.Printable;
 import io.peft4j.inspect.Inspection;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -7,7 +8,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 
-/** Renders an {@link Inspection} as the human summary of {@code peft4j inspect}. */
+/**
+ * Renders an {@link Inspection} as the human summary of {@code peft4j inspect}. Every text that
+ * came from a file (names, metadata, configuration values, paths) is escaped with {@link Printable}.
+ */
 final class InspectionText {
 
     private final int maxTensors;
@@ -22,15 +26,15 @@ final class InspectionText {
             renderAdapter(in.adapter(), in.path(), out);
         }
         out.append(String.format(Locale.ROOT, "%s  %s%n", in.kind().equals("adapter") ? "weights" : in.kind(),
-                String.join(", ", in.files())));
+                Printable.of(String.join(", ", in.files()))));
         if (!in.metadata().isEmpty()) {
-            out.append("  metadata  ").append(in.metadata()).append('\n');
+            out.append("  metadata  ").append(Printable.of(in.metadata().toString())).append('\n');
         }
-        int nameWidth = Math.min(72, in.tensors().stream().mapToInt(t -> t.name().length()).max().orElse(4));
-        String row = "  %-" + nameWidth + "s  %-7s %-18s %12s%n";
+        int nameWidth = Math.min(72, in.tensors().stream().mapToInt(t -> Printable.of(t.name()).length()).max().orElse(4));
+        String row = "  %-" + nameWidth + "s  %-11s %-18s %12s%n";
         out.append(String.format(Locale.ROOT, row, "NAME", "DTYPE", "SHAPE", "BYTES"));
         in.tensors().stream().limit(maxTensors).forEach(t -> out.append(String.format(Locale.ROOT, row,
-                t.name(), t.dtype(), Arrays.toString(t.shape()), Sizes.bytes(t.bytes()))));
+                Printable.of(t.name()), t.dtype(), Arrays.toString(t.shape()), Sizes.bytes(t.bytes()))));
         if (in.tensors().size() > maxTensors) {
             out.append(String.format(Locale.ROOT, "  ... %d more (--all lists every tensor)%n", in.tensors().size() - maxTensors));
         }
@@ -40,7 +44,7 @@ final class InspectionText {
     }
 
     private static void renderAdapter(Inspection.AdapterSummary a, String path, StringBuilder out) {
-        out.append("adapter  ").append(path).append('\n');
+        out.append("adapter  ").append(Printable.of(path)).append('\n');
         line(out, "method", a.method() + " (peft_type " + a.peftType()
                 + (a.taskType() == null ? "" : ", task " + a.taskType()) + ")");
         line(out, "base model", a.baseModel() == null ? "(not recorded)" : a.baseModel());
@@ -67,7 +71,7 @@ final class InspectionText {
     }
 
     private static void line(StringBuilder out, String label, String value) {
-        out.append(String.format(Locale.ROOT, "  %-12s %s%n", label, value));
+        out.append(String.format(Locale.ROOT, "  %-12s %s%n", label, Printable.of(value)));
     }
 
     private static String trim(double v) {

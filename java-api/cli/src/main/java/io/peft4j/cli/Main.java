@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
             MergeCommand.class,
             SoupCommand.class,
             PlotCommand.class,
+            ServeCommand.class,
             SetupCommand.class,
             TinyModelCommand.class,
             TrainCommand.class,
@@ -43,22 +44,23 @@ public final class Main {
     }
 
     /**
-     * Runs the CLI and returns its exit code (for tests). The output writers are flushed: a command
-     * that prints without a line end (inspect's summary) would otherwise lose its output at
-     * {@code System.exit}.
+     * Runs the CLI and returns its exit code, with everything it printed flushed: commands print
+     * through picocli's writers, which flush only on a line end, and {@code System.exit} flushes nothing.
      */
     public static int run(String... args) {
         CommandLine cli = commandLine();
-        int code = cli.execute(args);
-        cli.getOut().flush();
-        cli.getErr().flush();
-        return code;
+        try {
+            return cli.execute(args);
+        } finally {
+            cli.getOut().flush();
+            cli.getErr().flush();
+            System.out.flush();
+            System.err.flush();
+        }
     }
 
     /** The configured command line, for callers that redirect its output. */
     public static CommandLine commandLine() {
-        CommandLine cli = new CommandLine(new Main());
-        cli.setExecutionExceptionHandler(new OneLineErrors());
-        return cli;
+        return OneLineErrors.install(new CommandLine(new Main()));
     }
 }

@@ -1,5 +1,6 @@
 package io.peft4j.cli;
 
+import io.peft4j.core.Printable;
 import io.peft4j.merge.BaseMerger;
 import io.peft4j.merge.MergeException;
 import io.peft4j.merge.MergeListener;
@@ -8,12 +9,14 @@ import io.peft4j.merge.MergeReport;
 import io.peft4j.merge.WeightedAdapter;
 import io.peft4j.safetensors.DType;
 import io.peft4j.safetensors.ShardedSafetensorsWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -21,11 +24,12 @@ import picocli.CommandLine.Spec;
 /**
  * {@code peft4j merge --base DIR --adapter DIR[:WEIGHT]... --out DIR [--dtype bf16|f16|f32]
  * [--max-shard-size 5GB]}: merges adapters into the base weights, streaming tensor by tensor,
- * bit-identical to PEFT's {@code merge_and_unload}. A base with {@code model_index.json} is a
- * diffusers model folder: the adapters are then image-generation LoRAs in any layout.
+ * as PEFT's {@code merge_and_unload} does (bit-identical where torch's kernels sum each delta in
+ * peft4j's order; within the error of another order elsewhere). A base with {@code model_index.json}
+ * is a diffusers model folder: the adapters are then image-generation LoRAs in any layout.
  */
 @Command(name = "merge", mixinStandardHelpOptions = true,
-        description = "Merge LoRA adapters into a base model's weights (pure Java, identical to PEFT's merge_and_unload).")
+        description = "Merge LoRA adapters into a base model's weights (pure Java, PEFT's merge_and_unload).")
 final class MergeCommand implements Callable<Integer> {
 
     @Option(names = "--base", required = true, paramLabel = "DIR|HUB_ID",
@@ -39,6 +43,9 @@ final class MergeCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory to create for the merged model.")
     Path out;
 
+    @Mixin
+    OverwriteOption overwrite;
+
     @Option(names = "--dtype", paramLabel = "bf16|f16|f32", description = "Output dtype of floating-point tensors (default: the base's).")
     String dtype;
 
@@ -46,18 +53,24 @@ final class MergeCommand implements Callable<Integer> {
             description = "Largest shard, e.g. 5GB, 500MB (default: ${DEFAULT-VALUE}; 10GB for diffusers model folders, as diffusers).")
     String maxShardSize;
 
+    @Option(names = "--allow-non-finite",
+            description = "Write merged weights even where an adapter makes them NaN or infinite (refused by default, as PEFT's safe_merge).")
+    boolean allowNonFinite;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
-        if (java.nio.file.Files.isRegularFile(java.nio.file.Path.of(base).resolve("model_index.json"))) {
+        if (Files.isRegularFile(Path.of(base).resolve("model_index.json"))) {
             return DiffusionCommands.merge(spec, Path.of(base), adapters, out, dtype == null ? null : parseDtype(dtype),
-                    parseSize(maxShardSize));
+                    parseSize(maxShardSize), allowNonFinite, overwrite.overwrite);
         }
         MergeOptions.Builder options = MergeOptions.builder(HubIds.resolve(base), out)
                 .adapters(adapters.stream().map(WeightedAdapter::parse).map(HubIds::resolve).toList())
-                .maxShardSize(parseSize(maxShardSize));
+                .maxShardSize(parseSize(maxShardSize))
+                .allowNonFinite(allowNonFinite)
+                .overwrite(overwrite.overwrite);
         if (dtype != null) {
             options.dtype(parseDtype(dtype));
         }
@@ -73,7 +86,7 @@ final class MergeCommand implements Callable<Integer> {
         } else {
             report = BaseMerger.merge(options.listener(MergeListener.NONE).build());
         }
-        report.warnings().forEach(w -> spec.commandLine().getErr().println("peft4j merge: warning: " + w));
+        report.warnings().forEach(w -> spec.commandLine().getErr().println("peft4j merge: warning: " + Printable.of(w)));
         spec.commandLine().getOut().printf(Locale.ROOT, "merged %d adapter(s) into %s: %d tensors (%d changed), %d shard(s), %s in %.1f s%n",
                 adapters.size(), report.out(), report.tensors(), report.changed(), report.shards(),
                 Sizes.bytes(report.bytes()), (System.nanoTime() - start) / 1e9);

@@ -1,9 +1,11 @@
 package io.peft4j.cli;
 
+import io.peft4j.output.OutputPolicy;
 import io.peft4j.plot.LossPlot;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -20,12 +22,17 @@ final class PlotCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "PNG", description = "Where to write the image (default: loss.png beside the metrics).")
     Path out;
 
+    @Mixin
+    OverwriteOption overwrite;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
-        Path png = LossPlot.write(metrics, out != null ? out : metrics.resolveSibling("loss.png"));
+        Path target = out != null ? out : metrics.resolveSibling("loss.png");
+        OutputPolicy.checkFile(target, overwrite.overwrite, metrics);
+        Path png = LossPlot.write(metrics, target);
         spec.commandLine().getOut().println(png);
         return 0;
     }

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -37,6 +38,9 @@ final class SoupCommand implements Callable<Integer> {
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Adapter directory to create (image-generation LoRAs: see --to).")
     Path out;
+
+    @Mixin
+    OverwriteOption overwrite;
 
     @Option(names = "--rank", paramLabel = "N", description = "Rank of *svd results (default: the largest input rank).")
     Integer rank;
@@ -75,7 +79,8 @@ final class SoupCommand implements Callable<Integer> {
                 .majoritySign(MajoritySign.parse(majoritySign))
                 .seed(seed)
                 .lambda(lambda)
-                .steps(steps);
+                .steps(steps)
+                .overwrite(overwrite.overwrite);
         if (rank != null) {
             options.rank(rank);
         }
@@ -93,6 +98,7 @@ final class SoupCommand implements Callable<Integer> {
         }
         SoupReport report = diffusion ? Peft.soupDiffusion(options.build(), to == null ? null : Layout.parse(to))
                 : LoraSoup.soup(options.build());
+        report.warnings().forEach(w -> spec.commandLine().getErr().println("peft4j soup: warning: " + w));
         var text = spec.commandLine().getOut();
         text.printf(Locale.ROOT, "%s soup of %d adapter(s) written to %s: r = lora_alpha = %d, %d modules, %.1f s%n",
                 report.method().cliName(), adapters.size(), report.out(), report.rank(), report.modules(),

@@ -6,13 +6,16 @@ import io.peft4j.TrainConfig;
 import io.peft4j.TrainMethod;
 import io.peft4j.TrainResult;
 import io.peft4j.TrainingHandle;
+import io.peft4j.output.OutputPolicy;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -39,6 +42,9 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory for the adapter, metrics and checkpoints.")
     Path out;
+
+    @Mixin
+    OverwriteOption overwrite;
 
     @Option(names = "--method", defaultValue = "lora", paramLabel = "NAME",
             description = "lora, qlora, dora, rslora, adalora, ia3, prompt_tuning or dpo (default: ${DEFAULT-VALUE}).")
@@ -166,6 +172,12 @@ public final class TrainCommand implements Callable<Integer> {
                 .evalData(evalData).evalFraction(evalFraction).evalSteps(evalSteps).saveSteps(saveSteps)
                 .resumeFrom(resume).device(device).dpo(TrainMethod.parse(dpoBase), dpoBeta)
                 .distributed(distributed == null ? null : distributed.toDistributed()).build();
+        if (resume == null) {
+            // checked once the configuration is valid, so that a refused run changes nothing
+            OutputPolicy.clearFolder(out, overwrite.overwrite, data, evalData, Path.of(base));
+        } else if (overwrite.overwrite) {
+            throw new ParameterException(spec.commandLine(), "--overwrite would delete the checkpoint --resume continues from; give one of them");
+        }
         var progress = new TrainProgress(System.out, System.console() != null);
         TrainingHandle handle = Peft.trainAsync(config, progress);
         Thread stopOnInterrupt = new Thread(() -> {

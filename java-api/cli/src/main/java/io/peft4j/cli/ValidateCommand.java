@@ -1,5 +1,6 @@
 package io.peft4j.cli;
 
+import io.peft4j.core.Printable;
 import io.peft4j.serving.VllmCompatibility;
 import io.peft4j.serving.VllmReport;
 import java.nio.file.Path;
@@ -43,7 +44,7 @@ final class ValidateCommand implements Callable<Integer> {
             return 0;
         }
         var err = spec.commandLine().getErr();
-        report.problems().forEach(problem -> err.println(adapter + ": " + problem));
+        report.problems().forEach(problem -> err.println(Printable.of(adapter + ": " + problem)));
         return Main.EXIT_FAILURE;
     }
 }

@@ -3,19 +3,49 @@ package io.peft4j.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.peft4j.peft.AdapterConfig;
+import io.peft4j.safetensors.DType;
+import io.peft4j.safetensors.SafetensorsWriter;
+import io.peft4j.safetensors.TensorSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code peft4j validate --for vllm} on published adapters, and the distributed options of {@code peft4j train}. */
+/** {@code peft4j validate --for vllm} on adapters written here and published ones, and the distributed options of {@code peft4j train}. */
 class ValidateCommandTest {
 
     private static Path real(String name) {
-        Path folder = Path.of("../../shared/real-adapters");
+        Path folder = Path.of("../../../shared/real-adapters");
         Assumptions.assumeTrue(Files.isDirectory(folder), "shared/real-adapters/ is not beside this checkout; skipping");
         return folder.resolve(name);
+    }
+
+    @Test
+    void humanOutputOnAdaptersOfThisCheckout(@TempDir Path dir) throws Exception {
+        Path adapter = Files.createDirectories(dir.resolve("r8"));
+        String module = "base_model.model.model.layers.0.self_attn.q_proj";
+        List<TensorSpec> specs = List.of(new TensorSpec(module + ".lora_A.weight", DType.F32, new long[] {8, 16}),
+                new TensorSpec(module + ".lora_B.weight", DType.F32, new long[] {16, 8}));
+        try (SafetensorsWriter w = SafetensorsWriter.create(adapter.resolve("adapter_model.safetensors"), specs, Map.of("format", "pt"))) {
+            specs.forEach(spec -> w.write(spec.name(), new float[(int) spec.numel()]));
+            w.commit();
+        }
+        AdapterConfig.lora(8, 16, List.of("q_proj")).writeTo(adapter);
+        CliRun servable = CliRun.of("validate", "--for", "vllm", adapter.toString());
+        assertEquals(0, servable.exitCode(), servable.err());
+        assertEquals(adapter + ": vLLM can serve it (rank 8, --max-lora-rank 16)" + System.lineSeparator(), servable.out());
+
+        Path patterns = Path.of("../../adapters/src/test/resources/peft/llama-patterns");
+        CliRun refused = CliRun.of("validate", "--for", "vllm", patterns.toString());
+        assertEquals(1, refused.exitCode());
+        assertEquals("", refused.out());
+        assertEquals(List.of(patterns + ": rank_pattern {v_proj=2}: vLLM ignores per-module ranks and would scale every module by lora_alpha/r",
+                patterns + ": alpha_pattern {layers.1.self_attn.q_proj=32.0}: vLLM ignores per-module alphas and would scale every"
+                        + " module by lora_alpha/r"), refused.err().lines().toList());
     }
 
     @Test
@@ -45,6 +75,25 @@ class ValidateCommandTest {
         assertEquals("peft4j validate: --max-lora-rank 24 is not one vLLM accepts: [1, 8, 16, 32, 64, 128, 256, 320, 512]",
                 badRank.err().strip());
         assertEquals(2, CliRun.of("validate", "--for", "tgi", adapter.toString()).exitCode());
+    }
+
+    @Test
+    void anAdapterInspectRefusesIsNeverCalledServable(@TempDir Path dir) {
+        String q = "base_model.model.model.layers.0.self_attn.q_proj";
+        AdapterConfig.lora(4, 8, List.of("q_proj")).writeTo(dir);
+        List<TensorSpec> specs = List.of(new TensorSpec(q + ".lora_A.weight", DType.F32, new long[] {4, 8}),
+                new TensorSpec(q + ".lora_B.weight", DType.F32, new long[] {16, 3}));
+        try (SafetensorsWriter w = SafetensorsWriter.create(dir.resolve("adapter_model.safetensors"), specs, Map.of())) {
+            specs.forEach(s -> w.write(s.name(), new float[(int) s.numel()]));
+            w.commit();
+        }
+        CliRun inspect = CliRun.of("inspect", dir.toString());
+        CliRun validate = CliRun.of("validate", "--for", "vllm", dir.toString());
+        assertEquals(1, inspect.exitCode(), inspect.out());
+        assertEquals(1, validate.exitCode(), validate.out());
+        assertEquals("", validate.out());
+        assertEquals(inspect.err().replace("peft4j inspect: ", "peft4j validate: "), validate.err());
+        assertTrue(validate.err().contains("lora_A has rank 4 but lora_B has rank 3"), validate.err());
     }
 
     @Test
