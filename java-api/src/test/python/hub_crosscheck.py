@@ -67,3 +67,14 @@ def upload_folder(endpoint, token, folder, repo_id):
         return api.upload_folder(folder_path=folder, repo_id=repo_id).oid
     finally:
         constants.HF_HUB_DISABLE_XET = disabled
+
+
+def verify(endpoint, cache_dir, repo_id, revision):
+    """huggingface_hub's own check of a cached snapshot (sha256 of LFS files, git blob sha1 of the others).
+
+    Returns the number of files checked, the paths that mismatch, and the paths missing locally.
+    """
+    from huggingface_hub import HfApi
+
+    result = HfApi(endpoint=endpoint, token=False).verify_repo_checksums(repo_id, revision=revision, cache_dir=cache_dir)
+    return [result.checked_count, [m["path"] for m in result.mismatches], list(result.missing_paths)]

@@ -125,13 +125,44 @@ def peft_merge(kind, base, dtype, adapters, out):
             for name, (_, weight) in zip(names, adapters):
                 if name in module.scaling:
                     module.scaling[name] = module.scaling[name] * weight
+    kernels = record_kernels(peft_model)
     merged = peft_model.merge_and_unload(adapter_names=names)
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    save_file(kernels, out + ".kernels.safetensors")
     if kind == "conv":
         os.makedirs(out, exist_ok=True)
         save_file({k: v.contiguous() for k, v in merged.state_dict().items()}, os.path.join(out, "model.safetensors"))
     else:
         merged.save_pretrained(out)
     return out
+
+
+def record_kernels(peft_model):
+    """What torch's CPU kernels computed during PEFT's merge, filled in as it runs: each LoRA delta
+    (``get_delta_weight``: a matmul, or a convolution for k x k Conv2d) under ``MODULE|ADAPTER|delta``
+    and each DoRA weight norm under ``MODULE|ADAPTER|norm``, module names without PEFT's
+    ``base_model.model.`` prefix. The Java test compares them with peft4j's own to tell where this
+    CPU's kernels sum in peft4j's order (then the merge must be bit-identical) and where not."""
+    kernels = {}
+    for module_name, module in peft_model.named_modules():
+        if not isinstance(module, LoraLayer):
+            continue
+        name = module_name.removeprefix("base_model.model.")
+
+        def delta(adapter, _get=module.get_delta_weight, _name=name):
+            value = _get(adapter)
+            kernels[f"{_name}|{adapter}|delta"] = value.detach().float().contiguous().clone()
+            return value
+
+        module.get_delta_weight = delta
+        for adapter, magnitude in module.lora_magnitude_vector.items():
+            def norm(*args, _get=magnitude.get_weight_norm, _key=f"{name}|{adapter}|norm", **kwargs):
+                value = _get(*args, **kwargs)
+                kernels[_key] = value.detach().float().reshape(-1).contiguous().clone()
+                return value
+
+            magnitude.get_weight_norm = norm
+    return kernels
 
 
 ALL_LINEAR = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
@@ -162,6 +193,9 @@ def build_merges(out):
                  target_modules=["c_attn", "c_proj", "c_fc"], lora_bias=True, modules_to_save=["ln_f"])
     make_adapter("gpt2", b("gpt2"), fp32, a("gpt2_dora"), 16, r=4, lora_alpha=8, fan_in_fan_out=True,
                  target_modules=["c_attn", "c_fc"], use_dora=True)
+    # rank 256: torch's matmul (MKL) blocks a sum this long and no longer adds the terms in order on x86
+    make_adapter("llama", b("llama_fp32"), fp32, a("llama_fp32_rank256"), 19, r=256, lora_alpha=16,
+                 target_modules=["q_proj", "down_proj"])
     make_adapter("conv", b("conv"), fp32, a("conv"), 17, r=4, lora_alpha=8, target_modules=["conv1", "conv2", "fc"])
     make_adapter("conv", b("conv"), fp32, a("conv_dora"), 18, r=2, lora_alpha=4,
                  target_modules=["conv1", "conv2"], use_dora=True)
@@ -175,6 +209,7 @@ def build_merges(out):
         ("llama_fp32_dora_embed", "llama", "llama_fp32", fp32, [("llama_fp32_dora_embed", 1.0)]),
         ("gpt2_bias", "gpt2", "gpt2", fp32, [("gpt2_bias", 1.0)]),
         ("gpt2_dora", "gpt2", "gpt2", fp32, [("gpt2_dora", 0.5)]),
+        ("llama_fp32_rank256", "llama", "llama_fp32", fp32, [("llama_fp32_rank256", 1.0)]),
         ("conv", "conv", "conv", fp32, [("conv", 1.0)]),
         ("conv_dora", "conv", "conv", fp32, [("conv_dora", 1.0)]),
     ]
@@ -182,7 +217,7 @@ def build_merges(out):
     for name, kind, base, dtype, adapters in cases:
         resolved = [(a(n), w) for n, w in adapters]
         peft_merge(kind, b(base), dtype, resolved, e(name))
-        manifest.append({"name": name, "base": b(base), "expected": e(name),
+        manifest.append({"name": name, "base": b(base), "expected": e(name), "kernels": e(name) + ".kernels.safetensors",
                          "adapters": [{"dir": d, "weight": w} for d, w in resolved]})
     with open(os.path.join(out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)
@@ -245,6 +280,9 @@ def build_soups(out):
     case("llama_svd_mixed_ranks", "llama", "llama", [(a("l3_r4"), 1.0), (a("l0"), 0.5)], "svd")
     case("gpt2_svd", "gpt2", "gpt2", [(a("g0"), 1.0), (a("g1"), 0.7)], "svd")
     case("gpt2_cat", "gpt2", "gpt2", [(a("g0"), 1.0), (a("g1"), 0.7)], "cat")
+    # a single adapter: PEFT combines it linearly whatever the method (svd_rank and density unused)
+    case("llama_ties_single", "llama", "llama", [(a("l0"), 0.7)], "ties", density=0.5)
+    case("llama_svd_single_rank5", "llama", "llama", [(a("l1"), 1.0)], "svd", svd_rank=5)
     with open(os.path.join(out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)
 

@@ -4,12 +4,20 @@ import io.peft4j.estimate.Estimate;
 import io.peft4j.estimate.Gpu;
 import io.peft4j.estimate.ModelSource;
 import io.peft4j.estimate.TrainingPlan;
+import io.peft4j.extract.AdapterExtractor;
+import io.peft4j.extract.ExtractOptions;
+import io.peft4j.extract.ExtractReport;
+import io.peft4j.inspect.AdapterDiff;
+import io.peft4j.inspect.AdapterStats;
+import io.peft4j.inspect.DeltaStatistics;
+import io.peft4j.hub.ModelRef;
 import io.peft4j.merge.BaseMerger;
 import io.peft4j.merge.LoraSoup;
 import io.peft4j.merge.MergeOptions;
 import io.peft4j.merge.MergeReport;
 import io.peft4j.merge.SoupOptions;
 import io.peft4j.merge.SoupReport;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.slf4j.LoggerFactory;
@@ -25,8 +33,9 @@ public final class Peft {
     private Peft() {}
 
     /**
-     * Merges adapters into a base model's weights in pure Java, streaming tensor by tensor,
-     * bit-identical to PEFT's {@code merge_and_unload}. Example:
+     * Merges adapters into a base model's weights in pure Java, streaming tensor by tensor, as PEFT's
+     * {@code merge_and_unload} does (bit-identical where torch's kernels sum each delta in peft4j's
+     * order; see the README). Example:
      * {@code Peft.merge(MergeOptions.builder(base, out).adapter(adapterDir).build())}.
      */
     public static MergeReport merge(MergeOptions options) {
@@ -40,6 +49,33 @@ public final class Peft {
      */
     public static SoupReport soup(SoupOptions options) {
         return LoraSoup.soup(options);
+    }
+
+    /**
+     * Extracts a LoRA adapter from a fine-tuned model (the task vector {@code TUNED - BASE} of every
+     * targeted linear module, truncated to a rank or an energy fraction), or re-factors an adapter
+     * into a plain LoRA; streaming, one module at a time. Example:
+     * {@code Peft.extract(ExtractOptions.fromModels(base, tuned, out).maxRank(32).energy(0.9).build())}.
+     * The report gives per module the rank chosen, the energy kept and the relative error.
+     */
+    public static ExtractReport extract(ExtractOptions options) {
+        return AdapterExtractor.extract(options);
+    }
+
+    /**
+     * Per module of a LoRA adapter: the norm of its update {@code s * B @ A}, its effective rank and
+     * the ranks holding 90 % and 99 % of its energy (exact, in factor space).
+     */
+    public static AdapterStats adapterStats(Path adapter) {
+        return DeltaStatistics.of(adapter);
+    }
+
+    /**
+     * Compares two LoRA adapters module by module: norms, the cosine similarity of their updates on
+     * shared modules, and the modules where they differ most (before souping them, for instance).
+     */
+    public static AdapterDiff diff(Path first, Path second) {
+        return DeltaStatistics.diff(first, second);
     }
 
     /**
@@ -69,18 +105,28 @@ public final class Peft {
      * number, before any Python work starts), as are the data's format against the method and the
      * output directory against the overwrite policy. A {@linkplain TrainConfig#distributed()
      * distributed} run goes to torchrun/accelerate subprocesses. When training ends, {@code loss.png}
-     * is drawn beside {@code metrics.jsonl} before {@link TrainingListener#onEnd} is called.
+     * is drawn beside {@code metrics.jsonl} before {@link TrainingListener#onEnd} is called. A base
+     * model given as a Hub id is downloaded (or found in the cache) here, before training starts.
      *
      * @throws TrainConfigException for data of the wrong format or an output directory that is not free
      * @throws io.peft4j.data.DatasetFormatException for a malformed data file
      */
     public static TrainingHandle trainAsync(TrainConfig config, TrainingListener listener) {
+        config = withLocalBaseModel(config);
         TrainRequest request = TrainingPreflight.request(config);
         TrainMemoryCheck.warning(config).ifPresent(LoggerFactory.getLogger(Peft.class)::warn);
         if (config.distributed().isPresent()) {
             return DistributedLauncher.start(request, listener);
         }
         return PythonTraining.start(request, listener);
+    }
+
+    /** {@code config} with a Hub id base model replaced by its snapshot folder (downloaded or found in the cache). */
+    private static TrainConfig withLocalBaseModel(TrainConfig config) {
+        if (Files.isDirectory(config.baseModel())) {
+            return config;
+        }
+        return config.toBuilder().baseModel(ModelRef.resolve(config.baseModel().toString())).build();
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.peft4j;
 
 import io.peft4j.bridge.PythonRuntime;
+import io.peft4j.output.OutputPolicy;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -64,13 +65,23 @@ public record TinyModel(long seed, int hiddenSize, int layers, double initialize
 
     /**
      * Writes the model folder ({@code config.json}, {@code model.safetensors}, tokenizer files) to
-     * {@code out}, replacing a previous tiny model there; the folder is written beside {@code out}
-     * and renamed into place.
+     * {@code out}, which must not exist or be empty; the folder is written beside {@code out} and
+     * renamed into place.
      *
      * @return {@code out} as an absolute path
+     * @throws io.peft4j.output.OutputExistsException if {@code out} holds something
      * @throws io.peft4j.bridge.PythonException if the Python side fails
      */
     public Path write(Path out) {
+        return write(out, false);
+    }
+
+    /**
+     * {@link #write(Path)}, replacing what {@code out} holds when {@code overwrite} is true (the rule
+     * of {@link OutputPolicy}).
+     */
+    public Path write(Path out, boolean overwrite) {
+        OutputPolicy.checkFolder(out, overwrite);
         Object dir = PythonRuntime.get().invoke(Object.class, "tiny", "make_tiny_llama",
                 List.of(out.toAbsolutePath().normalize().toString(), seed),
                 Map.of("hidden_size", hiddenSize, "num_layers", layers, "initializer_range", initializerRange));

@@ -3,7 +3,7 @@ package io.peft4j;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
-import io.peft4j.hub.HubClient;
+import io.peft4j.hub.ModelRef;
 import io.peft4j.tuning.Targets;
 import io.peft4j.tuning.TrainMethod;
 import java.nio.file.Files;
@@ -22,7 +22,8 @@ import java.util.Set;
  * <p>It is also the {@code config} the Python bridge receives (snake_case keys, every one present):
  * the data, the records, the distribution and the overwrite policy are handled in Java and do not cross.
  *
- * @param baseModel a local model directory (config, weights, tokenizer)
+ * @param baseModel a local model directory (config, weights, tokenizer), or a Hugging Face Hub id
+ *     ({@code owner/name[@revision]}, see {@link ModelRef}) that is downloaded when the job runs
  * @param data a JSONL file with {@code {"text"}}, {@code {"prompt","completion"}} or
  *     {@code {"messages":[...]}} records ({@code {"prompt","chosen","rejected"}} for DPO); empty when
  *     {@link #records} are given
@@ -62,8 +63,8 @@ import java.util.Set;
  * @param dpoBeta for {@link TrainMethod#DPO}: how strongly the policy is held near the reference, > 0
  * @param distributed several processes or machines through torchrun/accelerate; empty for one
  *     process in this JVM's embedded Python
- * @param overwrite whether training may replace what an earlier run left in a non-empty {@code outputDir}
- *     (its adapter, metrics, plot and checkpoints are deleted first; other files are kept)
+ * @param overwrite whether training may replace a non-empty {@code outputDir}: it is emptied when
+ *     training starts (never when it holds an input, such as the data)
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record TrainConfig(Path baseModel, @JsonIgnore Optional<Path> data, @JsonIgnore List<?> records, Path outputDir,
@@ -120,8 +121,9 @@ public record TrainConfig(Path baseModel, @JsonIgnore Optional<Path> data, @Json
     /** Validates every setting. */
     public TrainConfig {
         require(baseModel != null, "base model is required");
-        require(Files.isDirectory(baseModel), baseModel + ": base model directory not found");
-        require(Files.isRegularFile(baseModel.resolve("config.json")), baseModel + ": not a model directory (no config.json)");
+        require(Files.isDirectory(baseModel) || ModelRef.isHubId(baseModel.toString()), baseModel + ": base model directory not found");
+        require(!Files.isDirectory(baseModel) || Files.isRegularFile(baseModel.resolve("config.json")),
+                baseModel + ": not a model directory (no config.json)");
         data = data == null ? Optional.empty() : data;
         records = records == null ? List.of() : List.copyOf(records);
         require(data.isPresent() || !records.isEmpty(), "training data is required (a JSONL file or records)");
@@ -249,11 +251,12 @@ public record TrainConfig(Path baseModel, @JsonIgnore Optional<Path> data, @Json
         public Builder baseModel(Path dir) { this.baseModel = dir; return this; }
 
         /**
-         * The base model as a local directory or a Hugging Face Hub id ({@code owner/name[@revision]});
-         * a Hub id is downloaded now into the shared Hugging Face cache (see {@link HubClient#resolveModel}).
+         * The base model as a local directory or a Hugging Face Hub id ({@code owner/name[@revision]},
+         * told apart by {@link ModelRef}); a Hub id is downloaded into the shared Hugging Face cache
+         * when the job runs, not here.
          */
         public Builder baseModel(String directoryOrHubId) {
-            this.baseModel = HubClient.builder().build().resolveModel(directoryOrHubId);
+            this.baseModel = Path.of(directoryOrHubId);
             return this;
         }
 
@@ -348,10 +351,10 @@ public record TrainConfig(Path baseModel, @JsonIgnore Optional<Path> data, @Json
         public Builder distributed(Distributed distributed) { this.distributed = distributed; return this; }
 
         /**
-         * Whether training may replace an earlier run's outputs in a non-empty output directory (default
-         * false: such a directory is refused, as merges refuse one, unless the run resumes from one of its
-         * own checkpoints). With true, the earlier adapter, metrics, plot and checkpoints are deleted when
-         * training starts; other files in the directory are kept.
+         * Whether training may replace a non-empty output directory (default false: such a directory is
+         * refused, as every peft4j writer refuses one, unless the run resumes from one of its
+         * checkpoints). With true, the directory is emptied when training starts; one that holds an
+         * input (the data, the base model, the checkpoint resumed from) is refused even then.
          */
         public Builder overwrite(boolean overwrite) { this.overwrite = overwrite; return this; }
 

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.peft4j.data.DatasetFormat;
 import io.peft4j.data.DatasetFormatException;
+import io.peft4j.output.OutputExistsException;
+import io.peft4j.output.OutputPolicy;
 import io.peft4j.tuning.TrainMethod;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -11,22 +13,16 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /**
  * What {@link Peft#trainAsync} does in Java before any Python runs: every data line checked (records
  * are written to a temporary JSONL file and checked the same way), the data's format matched to the
- * method, and the output directory claimed under the overwrite policy. The result is the
+ * method, and the output folder claimed under the overwrite rule of every writer ({@link OutputPolicy}). The result is the
  * {@link TrainRequest} the bridge receives.
  */
 final class TrainingPreflight {
-
-    /** What a training run writes into its output directory: replaced only with {@code overwrite}. */
-    static final List<String> RUN_OUTPUTS = List.of("adapter_config.json", "adapter_model.safetensors", "README.md",
-            "metrics.jsonl", "eval_metrics.jsonl", "train_config.json", LossPlot.FILE_NAME, "checkpoints");
 
     private static final ObjectMapper RECORDS = new ObjectMapper();
 
@@ -35,7 +31,8 @@ final class TrainingPreflight {
     /**
      * The request for {@code config}; {@link #cleanUp} removes what it wrote once the run is over.
      *
-     * @throws TrainConfigException for records or data of the wrong format, or an output directory that is not free
+     * @throws TrainConfigException for records or data of the wrong format
+     * @throws OutputExistsException for an output folder that holds something, without overwrite
      * @throws DatasetFormatException for a data file with an unusable line
      */
     static TrainRequest request(TrainConfig config) {
@@ -73,45 +70,20 @@ final class TrainingPreflight {
     }
 
     /**
-     * Refuses a non-empty output directory unless the run resumes from a checkpoint inside it or may
-     * overwrite; with overwrite, deletes the earlier run's outputs ({@link #RUN_OUTPUTS}).
+     * The overwrite rule every writer follows ({@link OutputPolicy}): a folder holding something is
+     * refused unless {@code overwrite}, which empties it first (never when it holds an input); a run
+     * resuming from a checkpoint inside its output folder continues there instead.
      */
     private static void claimOutput(TrainConfig config) {
         Path out = config.outputDir().toAbsolutePath().normalize();
-        if (!Files.isDirectory(out) || isEmpty(out)) {
-            return;
-        }
         boolean resumesHere = config.resumeFrom().map(r -> r.toAbsolutePath().normalize().startsWith(out)).orElse(false);
-        if (resumesHere) {
-            return;
+        if (resumesHere && config.overwrite()) {
+            throw new TrainConfigException("overwrite would delete the checkpoint " + config.resumeFrom().get()
+                    + " the run resumes from; give one of them");
         }
-        if (!config.overwrite()) {
-            throw new TrainConfigException(config.outputDir() + ": output directory exists and is not empty; choose"
-                    + " another, or replace what is there with overwrite(true) (CLI: --overwrite)");
-        }
-        for (String name : RUN_OUTPUTS) {
-            deleteTree(out.resolve(name));
-        }
-    }
-
-    private static boolean isEmpty(Path dir) {
-        try (Stream<Path> entries = Files.list(dir)) {
-            return entries.findAny().isEmpty();
-        } catch (IOException e) {
-            throw new TrainConfigException(dir + ": cannot read the output directory: " + e.getMessage());
-        }
-    }
-
-    private static void deleteTree(Path path) {
-        if (!Files.exists(path)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(path)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        } catch (IOException e) {
-            throw new TrainConfigException(path + ": cannot delete the earlier run's output: " + e.getMessage());
+        if (!resumesHere) {
+            OutputPolicy.clearFolder(config.outputDir(), config.overwrite(), config.baseModel(),
+                    config.data().orElse(null), config.evalData().orElse(null), config.resumeFrom().orElse(null));
         }
     }
 

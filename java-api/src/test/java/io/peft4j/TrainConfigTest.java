@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.peft4j.data.DatasetFormat;
 import io.peft4j.data.DatasetFormatException;
+import io.peft4j.output.OutputExistsException;
 import io.peft4j.tuning.SettingException;
 import io.peft4j.tuning.Targets;
 import io.peft4j.tuning.TrainMethod;
@@ -148,17 +149,22 @@ class TrainConfigTest {
         Files.writeString(out.resolve("checkpoints").resolve("checkpoint-2").resolve("trainer_state.json"), "{}");
         Files.writeString(out.resolve("notes.txt"), "mine");
 
-        assertEquals(out + ": output directory exists and is not empty; choose another, or replace what is there with"
-                + " overwrite(true) (CLI: --overwrite)",
-                assertThrows(TrainConfigException.class, () -> TrainingPreflight.request(valid().build())).getMessage());
+        assertEquals(out + ": output folder exists and is not empty (--overwrite, or overwrite(true) in the API, replaces it)",
+                assertThrows(OutputExistsException.class, () -> TrainingPreflight.request(valid().build())).getMessage());
         assertTrue(Files.exists(out.resolve("adapter_config.json")), "refusing leaves everything in place");
 
-        TrainingPreflight.request(valid().resumeFrom(out.resolve("checkpoints").resolve("checkpoint-2")).build());
-        assertTrue(Files.exists(out.resolve("checkpoints")), "resuming one of its own checkpoints continues the run");
+        Path checkpoint = out.resolve("checkpoints").resolve("checkpoint-2");
+        TrainingPreflight.request(valid().resumeFrom(checkpoint).build());
+        assertTrue(Files.exists(checkpoint), "resuming one of its own checkpoints continues the run");
+        assertTrue(assertThrows(TrainConfigException.class, () -> TrainingPreflight.request(valid().resumeFrom(checkpoint)
+                .overwrite(true).build())).getMessage().startsWith("overwrite would delete the checkpoint"));
+        Files.copy(data, out.resolve("inside.jsonl"));
+        assertThrows(OutputExistsException.class, () -> TrainingPreflight.request(valid().data(out.resolve("inside.jsonl"))
+                .overwrite(true).build()), "never emptied when it holds an input");
 
         TrainingPreflight.request(valid().overwrite(true).build());
-        assertFalse(Files.exists(out.resolve("adapter_config.json")));
-        assertFalse(Files.exists(out.resolve("checkpoints")), "an earlier run's checkpoints go too");
-        assertEquals("mine", Files.readString(out.resolve("notes.txt")), "files training does not write are kept");
+        try (var left = Files.list(out)) {
+            assertEquals(0, left.count(), "overwrite empties the folder, as every peft4j writer replaces its output");
+        }
     }
 }

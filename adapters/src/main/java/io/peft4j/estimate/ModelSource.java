@@ -3,8 +3,9 @@ package io.peft4j.estimate;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.peft4j.core.Peft4jException;
 import io.peft4j.hub.HubClient;
+import io.peft4j.hub.ModelNotFoundException;
+import io.peft4j.hub.ModelRef;
 import io.peft4j.hub.RepoFile;
-import io.peft4j.hub.RepoId;
 import io.peft4j.safetensors.SafetensorsFile;
 import io.peft4j.safetensors.SafetensorsHeader;
 import io.peft4j.safetensors.TensorInfo;
@@ -20,7 +21,7 @@ import java.util.stream.Stream;
 
 /**
  * Finds a model's {@code config.json}, downloading at most that one small file: a local directory
- * (or the config file itself), then the Hugging Face cache ({@code main} of the repository, through
+ * (or the config file itself), then the Hugging Face cache (the revision of the repository, through
  * {@link io.peft4j.hub.HubCache}), then the configs bundled with peft4j for well-known models (copies
  * of their published config.json), then {@code config.json} alone from the Hub through
  * {@link HubClient} (honouring {@code HF_ENDPOINT}, {@code HF_TOKEN}, {@code HF_HUB_OFFLINE}).
@@ -49,44 +50,54 @@ public record ModelSource(String name, String origin, ModelShapes shapes, Long c
         return resolve(base, System.getenv());
     }
 
-    /** Resolves {@code base}: a directory or config file, a cached Hub id, or a bundled Hub id. */
+    /**
+     * Resolves {@code base}: a directory or config file, else a Hub id ({@code owner/name[@revision]},
+     * told apart by {@link ModelRef}) found in the cache, bundled, or fetched (config.json alone).
+     */
     public static ModelSource resolve(String base, Map<String, String> env) {
-        Path path = Path.of(base);
-        if (Files.isDirectory(path)) {
-            Path config = path.resolve("config.json");
-            if (!Files.isRegularFile(config)) {
-                throw new EstimateException(path + ": no config.json in this directory");
-            }
-            return fromDirectory(base, "local directory", path);
+        ModelRef ref;
+        try {
+            ref = ModelRef.parse(base);
+        } catch (ModelNotFoundException e) {
+            throw new EstimateException(e.getMessage(), e);
         }
-        if (Files.isRegularFile(path)) {
+        if (ref instanceof ModelRef.Local local) {
+            Path path = local.path();
+            if (Files.isDirectory(path)) {
+                if (!Files.isRegularFile(path.resolve("config.json"))) {
+                    throw new EstimateException(path + ": no config.json in this directory");
+                }
+                return fromDirectory(base, "local directory", path);
+            }
             return new ModelSource(base, "local config file", ModelShapes.fromConfigFile(path), null);
         }
-        if (base.chars().filter(c -> c == '/').count() != 1 || base.contains("..")) {
-            throw new EstimateException(base + ": no such directory, and not a Hub id of the form org/name");
+        ModelRef.OnHub onHub = (ModelRef.OnHub) ref;
+        String repo = onHub.repo().value();
+        try (HubClient hub = HubClient.builder().environment(env).build()) {
+            Optional<Path> cached = hub.cache().cachedFile(onHub.repo(), onHub.revision(), "config.json");
+            if (cached.isPresent()) {
+                return fromDirectory(base, "Hugging Face cache " + cached.get().getParent(), cached.get().getParent());
+            }
+            Optional<ModelSource> bundled = onHub.revision().equals("main") ? bundled(repo) : Optional.empty();
+            if (bundled.isPresent()) {
+                return bundled.get();
+            }
+            ModelSource fetched;
+            try {
+                Path dir = onHub.resolve(hub, List.of("config.json"));
+                fetched = fromDirectory(base, "config.json from the Hub (" + hub.endpoint() + ")", dir);
+            } catch (ModelNotFoundException e) {
+                throw new EstimateException(base + ": " + e.reason() + "; nor is it one of the bundled configs ("
+                        + String.join(", ", BUNDLED_MODELS) + ")", e);
+            } catch (EstimateException e) {
+                throw e;
+            } catch (Peft4jException e) {
+                throw new EstimateException(base + ": its config.json could not be fetched from the Hub: "
+                        + e.getMessage().lines().findFirst().orElse(""), e);
+            }
+            return new ModelSource(base, fetched.origin() + ", weights counted from remote safetensors headers",
+                    fetched.shapes(), remoteParameterCount(hub, repo, onHub.revision()));
         }
-        HubClient hub = HubClient.builder().environment(env).build();
-        Optional<Path> cached = hub.cache().cachedFile(RepoId.of(base), "main", "config.json");
-        if (cached.isPresent()) {
-            return fromDirectory(base, "Hugging Face cache " + cached.get().getParent(), cached.get().getParent());
-        }
-        Optional<ModelSource> bundled = bundled(base);
-        if (bundled.isPresent()) {
-            return bundled.get();
-        }
-        ModelSource fetched;
-        try {
-            Path config = hub.download(base, "config.json", "main");
-            fetched = fromDirectory(base, "config.json from the Hub (" + hub.endpoint() + ")", config.getParent());
-        } catch (EstimateException e) {
-            throw e;
-        } catch (Peft4jException e) {
-            throw new EstimateException(base + ": not a local directory, not cached, not bundled ("
-                    + String.join(", ", BUNDLED_MODELS) + "), and its config.json could not be fetched: "
-                    + e.getMessage().lines().findFirst().orElse(""), e);
-        }
-        return new ModelSource(base, fetched.origin() + ", weights counted from remote safetensors headers",
-                fetched.shapes(), remoteParameterCount(hub, base));
     }
 
     private static ModelSource fromDirectory(String name, String origin, Path dir) {
@@ -121,8 +132,8 @@ public record ModelSource(String name, String origin, ModelShapes shapes, Long c
      * range requests per file (the 8-byte header length, then the header), each checked by the same
      * validator as a local file. Null when the repository has no safetensors files.
      */
-    static Long remoteParameterCount(HubClient hub, String repo) {
-        List<RepoFile> weights = hub.listFiles(repo, "main").stream()
+    static Long remoteParameterCount(HubClient hub, String repo, String revision) {
+        List<RepoFile> weights = hub.listFiles(repo, revision).stream()
                 .filter(f -> f.path().endsWith(".safetensors")).toList();
         if (weights.isEmpty()) {
             return null;
@@ -130,8 +141,8 @@ public record ModelSource(String name, String origin, ModelShapes shapes, Long c
         long total = 0;
         for (RepoFile file : weights) {
             Path name = Path.of(repo, file.path());
-            long headerLength = SafetensorsHeader.length(name, hub.readRange(repo, file.path(), "main", 0, 8), file.size());
-            byte[] header = headerLength == 0 ? new byte[0] : hub.readRange(repo, file.path(), "main", 8, (int) headerLength);
+            long headerLength = SafetensorsHeader.length(name, hub.readRange(repo, file.path(), revision, 0, 8), file.size());
+            byte[] header = headerLength == 0 ? new byte[0] : hub.readRange(repo, file.path(), revision, 8, (int) headerLength);
             total += parameterCount(SafetensorsHeader.parse(name, header, file.size()).tensors());
         }
         return total;

@@ -5,9 +5,15 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
@@ -17,7 +23,8 @@ import java.util.regex.Pattern;
  * {@code snapshots/{commit}/{path}} are relative symlinks to the blobs, and
  * {@code refs/{revision}} holds the 40-character commit with no trailing newline. Every write goes
  * to a unique temporary name first and is renamed into place, so a reader (in either language)
- * never sees a partial file.
+ * never sees a partial file; a partial download left by a killed process is resumed or removed by
+ * the next download into the same repository.
  */
 public final class HubCache {
 
@@ -29,6 +36,12 @@ public final class HubCache {
             # For information about cache directory tags, see:
             #\thttps://bford.info/cachedir/
             """;
+
+    /**
+     * A partial download untouched this long belongs to no running download (one that is running
+     * writes every few seconds, or is abandoned as stalled within a minute).
+     */
+    public static final Duration STALE_INCOMPLETE = Duration.ofHours(1);
 
     private final Path root;
 
@@ -120,12 +133,56 @@ public final class HubCache {
         }
     }
 
-    /** Creates a new, empty, uniquely named temporary file next to the blob (readable as the umask allows). */
-    public Path newIncompleteBlob(RepoId repo, String etag) throws IOException {
+    /**
+     * The temporary file a download of blob {@code etag} writes to: a partial file a killed download
+     * (in either language) left for the same blob, renamed to a fresh unique name so that no other
+     * process takes it too, and resumed from its size; else a new, empty, uniquely named file
+     * (readable as the umask allows). Partial files of this repository untouched for
+     * {@link #STALE_INCOMPLETE} belong to no running download: the largest one for {@code etag}
+     * is taken over, the others are removed.
+     */
+    public Path claimIncompleteBlob(RepoId repo, String etag) throws IOException {
         Path blob = blob(repo, etag);
-        Files.createDirectories(blob.getParent());
+        Path blobs = blob.getParent();
+        Files.createDirectories(blobs);
         writeCacheDirTag();
-        return Files.createFile(blob.resolveSibling(etag + "." + shortId() + ".incomplete"));
+        Path fresh = blobs.resolve(etag + "." + shortId() + ".incomplete");
+        List<Path> stale;
+        try (Stream<Path> list = Files.list(blobs)) {
+            stale = list.filter(p -> p.getFileName().toString().endsWith(".incomplete")).filter(HubCache::isStale).toList();
+        }
+        Optional<Path> resumable = stale.stream().filter(p -> p.getFileName().toString().startsWith(etag + "."))
+                .filter(Files::isRegularFile).max(Comparator.comparingLong(HubCache::sizeOrZero));
+        for (Path p : stale) {
+            if (resumable.isPresent() && p.equals(resumable.get())) {
+                continue;
+            }
+            Files.deleteIfExists(p);
+        }
+        if (resumable.isPresent()) {
+            try {
+                return Files.move(resumable.get(), fresh, StandardCopyOption.ATOMIC_MOVE);
+            } catch (NoSuchFileException | FileAlreadyExistsException e) {
+                // another download took it first
+            }
+        }
+        return Files.createFile(fresh);
+    }
+
+    private static boolean isStale(Path p) {
+        try {
+            return Files.getLastModifiedTime(p).toInstant().isBefore(Instant.now().minus(STALE_INCOMPLETE));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static long sizeOrZero(Path p) {
+        try {
+            return Files.size(p);
+        } catch (IOException e) {
+            return 0;
+        }
     }
 
     /** Moves a completed temporary file onto its blob name atomically. */

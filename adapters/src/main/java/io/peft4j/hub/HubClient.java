@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Spliterator;
 import java.util.Spliterators;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 import okhttp3.HttpUrl;
@@ -28,15 +28,29 @@ import okhttp3.OkHttpClient;
  *
  * <p>One immutable client, built once and reused (it holds a connection pool):
  * <pre>{@code
- * HubClient hub = HubClient.builder().build();          // HF_ENDPOINT, HF_TOKEN, HF_HUB_CACHE, HF_HUB_OFFLINE
- * hub.search(SearchQuery.builder().adaptersOf("meta-llama/Llama-3.2-1B").limit(10).build())
- *    .forEach(m -> System.out.println(m.id()));
- * Path dir = hub.snapshot("org/adapter", "main", List.of());
+ * try (HubClient hub = HubClient.builder().build()) {  // HF_ENDPOINT, HF_TOKEN, HF_HUB_CACHE, HF_HUB_OFFLINE
+ *     hub.search(SearchQuery.builder().adaptersOf("meta-llama/Llama-3.2-1B").limit(10).build())
+ *        .forEach(m -> System.out.println(m.id()));
+ *     Path dir = hub.snapshot("org/adapter", "main", List.of());
+ * }
  * }</pre>
  * The token goes only to the endpoint's own host, never elsewhere and never into logs; requests
- * are retried on 408/429/5xx and connection faults; offline mode makes no request at all.
+ * are retried on 408/429/5xx and connection faults (never on an unknown host); offline mode makes
+ * no request at all.
+ *
+ * <p>Every answer is bounded: an API call (retries included) must finish within the
+ * {@linkplain Builder#timeout timeout}, a listing (search, file tree) within the same timeout of time
+ * spent waiting on the Hub and {@link #MAX_PAGES} pages, a JSON answer within 64 MiB and 128
+ * levels of nesting, and a download is abandoned when less than 1 KiB arrives within the
+ * {@linkplain Builder#stallTimeout stall timeout}.
+ * Answers that do not have the shape of the Hub's are refused. Closing the client releases its
+ * connections; a closed client refuses further requests.
  */
-public final class HubClient {
+public final class HubClient implements AutoCloseable {
+
+    /** The most pages one listing follows through {@code Link: rel="next"} (huggingface_hub follows them without end). */
+    public static final int MAX_PAGES = 1000;
+
 
     private final HubHttp http;
     private final HubCache cache;
@@ -44,12 +58,12 @@ public final class HubClient {
     private final String token;
     private final FileDownloader downloader;
 
-    private HubClient(HubHttp http, HubCache cache, boolean offline, String token) {
+    private HubClient(HubHttp http, HubCache cache, boolean offline, String token, Duration stallTimeout) {
         this.http = http;
         this.cache = cache;
         this.offline = offline;
         this.token = token;
-        this.downloader = new FileDownloader(http, cache);
+        this.downloader = new FileDownloader(http, cache, stallTimeout);
     }
 
     /** A builder whose defaults come from the process environment. */
@@ -93,7 +107,7 @@ public final class HubClient {
             url.addQueryParameter("limit", Integer.toString(query.limit()));
         }
         url.addQueryParameter("full", "true");
-        Stream<ModelSummary> all = paged(url.build(), null, HubJson::summary);
+        Stream<ModelSummary> all = paged(url.build(), null, null, HubJson::summary);
         return query.limit() > 0 ? all.limit(query.limit()) : all;
     }
 
@@ -106,7 +120,8 @@ public final class HubClient {
             url.addPathSegment("revision").addPathSegment(RepoPaths.checkRevision(id, revision));
         }
         url.addQueryParameter("blobs", "true");
-        return HubJson.info(http.getJson(url.build(), id, revision).body());
+        HubHttp.Page answer = http.getJson(url.build(), id, revision);
+        return HubJson.info(answer.body(), answer.source());
     }
 
     /** Every file of {@code repo} at {@code revision}, recursively, with sizes and LFS sha256. */
@@ -147,9 +162,9 @@ public final class HubClient {
         requireOnline("read part of " + path + " of " + id);
         Request request = new Request.Builder().url(http.resolveUrl(id, revision, path))
                 .header("Range", "bytes=" + start + "-" + (start + length - 1)).build();
-        try (Response response = http.execute(http.client, request)) {
+        try (Response response = http.execute(http.api, request)) {
             HubErrors.check(response, id, revision, path);
-            byte[] body = response.body().bytes();
+            byte[] body = response.body().byteStream().readNBytes(length + 1);
             if (response.code() != 206 || body.length != length) {
                 throw new HubHttpException(id + "/" + path + ": asked for " + length + " bytes at " + start + ", got "
                         + body.length + " (HTTP " + response.code() + ")", response.code(), null);
@@ -199,25 +214,6 @@ public final class HubClient {
         return dir;
     }
 
-    /**
-     * Where a model or adapter named by the user lives: an existing local directory is used as is;
-     * otherwise the name is a Hub id, optionally {@code owner/name@revision}, and its snapshot is
-     * downloaded (or found in the cache). Training and merge commands accept Hub ids through this.
-     */
-    public Path resolveModel(String idOrPath) {
-        Path local = Path.of(idOrPath);
-        if (Files.isDirectory(local)) {
-            return local;
-        }
-        int at = idOrPath.lastIndexOf('@');
-        String repo = at < 0 ? idOrPath : idOrPath.substring(0, at);
-        String revision = at < 0 ? "main" : idOrPath.substring(at + 1);
-        if (!looksLikeRepoId(repo)) {
-            throw new HubException("no directory " + idOrPath + " and it is not a Hub repository id either");
-        }
-        return snapshot(repo, revision, List.of());
-    }
-
     /** Pushes an adapter directory to {@code repo} on the {@code main} branch, creating the repository if needed. */
     public CommitInfo upload(Path adapterDir, String repo) {
         return upload(adapterDir, repo, UploadOptions.DEFAULT);
@@ -233,36 +229,53 @@ public final class HubClient {
         return new Uploader(http).upload(dir, id, options);
     }
 
-    private static boolean looksLikeRepoId(String s) {
-        try {
-            RepoId.of(s);
-            return true;
-        } catch (HubException e) {
-            return false;
-        }
-    }
-
     private void requireOnline(String what) {
         if (offline) {
             throw new NotInCacheException("offline (HF_HUB_OFFLINE is set): cannot " + what);
         }
     }
 
-    private <T> Stream<T> paged(HttpUrl first, RepoId repo, Function<JsonNode, T> parse) {
-        return paged(first, repo, null, parse);
-    }
-
-    private <T> Stream<T> paged(HttpUrl first, RepoId repo, String revision, Function<JsonNode, T> parse) {
+    /**
+     * The entries of a listing, page after page as the consumer asks for them, following the
+     * {@code Link} header for at most {@link #MAX_PAGES} pages and the client's timeout of time
+     * spent waiting on the Hub (time the consumer spends between pages does not count).
+     */
+    private <T> Stream<T> paged(HttpUrl first, RepoId repo, String revision, BiFunction<JsonNode, String, T> parse) {
         Iterator<T> pages = new Iterator<>() {
             private HttpUrl next = first;
+            private String source;
+            private int pagesRead;
+            private Duration waited = Duration.ZERO;
             private Iterator<JsonNode> current = Collections.emptyIterator();
 
             @Override
             public boolean hasNext() {
                 while (!current.hasNext() && next != null) {
-                    HubHttp.Page page = http.getJson(next, repo, revision);
+                    String listing = HubHttp.withoutQuery(first);
+                    if (pagesRead == MAX_PAGES) {
+                        throw new HubHttpException("the listing " + listing + " still had more pages after " + MAX_PAGES
+                                + " (the most followed): narrow it down or ask for fewer results", 0, null);
+                    }
+                    Duration left = http.timeout.minus(waited);
+                    if (left.isNegative() || left.isZero()) {
+                        throw listingTimeout(listing);
+                    }
+                    long start = System.nanoTime();
+                    HubHttp.Page page;
+                    try {
+                        page = http.getJson(next, repo, revision, left);
+                    } catch (HubHttpException e) {
+                        if (pagesRead > 0 && System.nanoTime() - start >= left.toNanos()) {
+                            throw listingTimeout(listing);
+                        }
+                        throw e;
+                    }
+                    waited = waited.plusNanos(System.nanoTime() - start);
+                    pagesRead++;
+                    source = page.source();
                     if (!page.body().isArray()) {
-                        throw new HubHttpException("expected a JSON array from " + next.newBuilder().query(null).build(), 0, null);
+                        throw new HubHttpException("the answer from " + source + " is not a listing from a Hugging Face Hub:"
+                                + " expected a JSON array", 0, null);
                     }
                     List<JsonNode> items = new ArrayList<>();
                     page.body().forEach(items::add);
@@ -272,16 +285,30 @@ public final class HubClient {
                 return current.hasNext();
             }
 
+            private HubHttpException listingTimeout(String listing) {
+                return new HubHttpException("the listing " + listing + " did not finish within " + http.timeout.toSeconds()
+                        + " s (the Hub client's time limit) after " + pagesRead + " pages", 0, null);
+            }
+
             @Override
             public T next() {
                 if (!hasNext()) {
                     throw new NoSuchElementException();
                 }
-                return parse.apply(current.next());
+                return parse.apply(current.next(), source);
             }
         };
         return StreamSupport.stream(Spliterators.spliteratorUnknownSize(pages, Spliterator.ORDERED), false);
     }
+
+    /** Releases the connections; later requests fail with a {@link HubException}. */
+    @Override
+    public void close() {
+        http.close();
+    }
+
+    /** The default {@linkplain Builder#timeout timeout} of one API call. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(120);
 
     /** Builds a {@link HubClient}; anything not set comes from the environment variables huggingface_hub reads. */
     public static final class Builder {
@@ -292,7 +319,9 @@ public final class HubClient {
         private Path cacheDir;
         private Boolean offline;
         private Duration connectTimeout = Duration.ofSeconds(10);
-        private Duration readTimeout = Duration.ofSeconds(30);
+        private Duration readTimeout;
+        private Duration timeout = DEFAULT_TIMEOUT;
+        private Duration stallTimeout = Duration.ofSeconds(30);
         private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
 
         private Builder(Map<String, String> env) {
@@ -330,16 +359,45 @@ public final class HubClient {
             return this;
         }
 
-        /** Time allowed to open a connection (default 10 s). */
+        /** Time allowed to open a connection (default 10 s, as huggingface_hub). */
         public Builder connectTimeout(Duration timeout) {
-            this.connectTimeout = timeout;
+            this.connectTimeout = positive(timeout, "connect timeout");
             return this;
         }
 
-        /** Time allowed between two reads of a response (default 30 s). */
+        /**
+         * Time allowed between two reads of a response (default: {@code HF_HUB_DOWNLOAD_TIMEOUT}
+         * seconds, else 10 s, as huggingface_hub).
+         */
         public Builder readTimeout(Duration timeout) {
-            this.readTimeout = timeout;
+            this.readTimeout = positive(timeout, "read timeout");
             return this;
+        }
+
+        /**
+         * The most one API call may take, retries and waits included, and the most time a listing
+         * may spend waiting on the Hub (default 120 s; huggingface_hub has no such limit). Downloads
+         * of file contents are bounded by the {@linkplain #stallTimeout stall timeout} instead.
+         */
+        public Builder timeout(Duration timeout) {
+            this.timeout = positive(timeout, "timeout");
+            return this;
+        }
+
+        /**
+         * A download receiving less than 1 KiB in this long is abandoned (default 30 s, as curl's
+         * {@code --speed-limit 1024 --speed-time 30}).
+         */
+        public Builder stallTimeout(Duration timeout) {
+            this.stallTimeout = positive(timeout, "stall timeout");
+            return this;
+        }
+
+        private static Duration positive(Duration d, String what) {
+            if (d == null || d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(what + " must be positive, got " + d);
+            }
+            return d;
         }
 
         /** How failed requests are retried (default {@link RetryPolicy#DEFAULT}). */
@@ -359,15 +417,16 @@ public final class HubClient {
             String secret = tokenSet ? token : settings.token();
             OkHttpClient.Builder ok = new OkHttpClient.Builder()
                     .connectTimeout(connectTimeout)
-                    .readTimeout(readTimeout)
+                    .readTimeout(readTimeout != null ? readTimeout : settings.downloadTimeout())
+                    .writeTimeout(readTimeout != null ? readTimeout : settings.downloadTimeout())
                     .retryOnConnectionFailure(true)
                     .addInterceptor(new RetryInterceptor(retryPolicy));
             if (secret != null) {
                 ok.addNetworkInterceptor(new AuthInterceptor(base, secret));
             }
-            HubHttp http = new HubHttp(base, ok.build(), retryPolicy);
+            HubHttp http = new HubHttp(base, ok.build(), retryPolicy, timeout);
             HubCache cache = new HubCache(cacheDir != null ? cacheDir : settings.cacheDir());
-            return new HubClient(http, cache, offline != null ? offline : settings.offline(), secret);
+            return new HubClient(http, cache, offline != null ? offline : settings.offline(), secret, stallTimeout);
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.peft4j.hub;
 
+import io.peft4j.core.Printable;
 import okhttp3.Response;
 
 /**
@@ -37,12 +38,12 @@ final class HubErrors {
         if (code == 401 && repo != null) {
             throw new RepositoryNotFoundException(name);
         }
-        String detail = errorMessage != null ? ": " + errorMessage : "";
+        String detail = errorMessage != null ? ": " + Printable.of(errorMessage) : "";
+        Long retryAfter = RetryPolicy.isRetryable(code) ? RetryInterceptor.retryAfterSeconds(response.header("Retry-After")) : null;
+        if (retryAfter != null) {
+            detail += "; the server asked to wait " + retryAfter + " s before trying again (Retry-After)";
+        }
         throw new HubHttpException("HTTP " + code + " from " + response.request().method() + " "
-                + withoutQuery(response) + detail, code, null);
-    }
-
-    private static String withoutQuery(Response response) {
-        return response.request().url().newBuilder().query(null).build().toString();
+                + HubHttp.withoutQuery(response.request().url()) + detail, code, null);
     }
 }

@@ -156,7 +156,7 @@ final class Uploader {
                 .addPathSegments("info/lfs/objects/batch").build();
         Request request = new Request.Builder().url(batch).header("Accept", LFS_JSON.toString())
                 .post(RequestBody.create(body.toString(), LFS_JSON)).build();
-        JsonNode answer = readJson(http.execute(http.client, request), repo, revision);
+        JsonNode answer = readJson(http.execute(http.api, request), repo, revision);
         Map<String, LocalFile> byOid = new HashMap<>();
         files.forEach(f -> byOid.put(f.sha256(), f));
         for (JsonNode object : answer.path("objects")) {
@@ -188,7 +188,7 @@ final class Uploader {
         Request.Builder put = new Request.Builder().url(upload.path("href").asText())
                 .put(RequestBody.create(file.file().toFile(), OCTETS));
         upload.path("header").properties().forEach(h -> put.header(h.getKey(), h.getValue().asText()));
-        try (Response response = http.execute(http.client, put.build())) {
+        try (Response response = http.execute(http.transfer, put.build())) {
             HubErrors.check(response, repo, null, file.pathInRepo());
         }
     }
@@ -214,21 +214,19 @@ final class Uploader {
         }
         HttpUrl url = http.modelApi(repo).addPathSegment("commit").addPathSegment(revision).build();
         Request request = new Request.Builder().url(url).post(RequestBody.create(ndjson.toString(), NDJSON)).build();
-        JsonNode answer = readJson(http.execute(http.client, request), repo, revision);
+        JsonNode answer = readJson(http.execute(http.api, request), repo, revision);
         return new CommitInfo(answer.path("commitUrl").asText(), answer.path("commitOid").asText());
     }
 
     private Response post(HttpUrl url, JsonNode body, MediaType type) {
         Request request = new Request.Builder().url(url).post(RequestBody.create(body.toString(), type)).build();
-        return http.execute(http.client, request);
+        return http.execute(http.api, request);
     }
 
     private JsonNode readJson(Response response, RepoId repo, String revision) {
         try (response) {
             HubErrors.check(response, repo, revision, null);
-            return http.json.readTree(response.body().byteStream());
-        } catch (IOException e) {
-            throw new HubHttpException("unreadable answer from " + response.request().url().newBuilder().query(null).build(), 0, e);
+            return http.readJson(response, http.timeout);
         }
     }
 

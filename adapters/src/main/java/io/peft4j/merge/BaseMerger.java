@@ -16,6 +16,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * Merges LoRA adapters into a base model's weights, streaming: the plan (which base tensor each
@@ -39,7 +40,7 @@ public final class BaseMerger {
 
     /** Runs the merge described by {@code options}. */
     public static MergeReport merge(MergeOptions options) {
-        OutputDirectory.checkFree(options.out());
+        OutputDirectory.checkFree(options.out(), options.overwrite(), inputs(options));
         List<LoraAdapter> adapters = new ArrayList<>();
         try (BaseCheckpoint base = BaseCheckpoint.open(options.base())) {
             for (WeightedAdapter wa : options.adapters()) {
@@ -54,6 +55,12 @@ public final class BaseMerger {
         } finally {
             adapters.forEach(LoraAdapter::close);
         }
+    }
+
+    /** The folders a merge reads, which its output may never replace. */
+    private static Path[] inputs(MergeOptions options) {
+        return Stream.concat(Stream.of(options.base()), options.adapters().stream().map(WeightedAdapter::directory))
+                .toArray(Path[]::new);
     }
 
     /** The changes to each base tensor, checked against the checkpoint. */
@@ -132,7 +139,7 @@ public final class BaseMerger {
         List<TensorSpec> specs = infos.stream()
                 .map(i -> new TensorSpec(i.name(), outputDtype(i.dtype(), options), i.shape()))
                 .toList();
-        try (OutputDirectory out = OutputDirectory.create(options.out());
+        try (OutputDirectory out = OutputDirectory.create(options.out(), options.overwrite(), inputs(options));
              ShardedSafetensorsWriter writer = ShardedSafetensorsWriter.create(out.path(), specs, options.maxShardSize())) {
             int done = 0;
             for (TensorInfo info : infos) {

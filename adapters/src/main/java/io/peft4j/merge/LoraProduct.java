@@ -3,14 +3,15 @@ package io.peft4j.merge;
 import java.util.stream.IntStream;
 
 /**
- * The product {@code scale * B @ A} of a LoRA pair, computed exactly as PyTorch does on CPU so that
- * merges are bit-identical to PEFT's.
+ * The product {@code scale * B @ A} of a LoRA pair, in one fixed order, the same on every CPU.
  *
  * <p>Every element is a float32 sum over the rank in order {@code k = 0..r-1} with a fused
- * multiply-add per term ({@code acc = fma(B[o,k], A[k,i], acc)}, what the CPU GEMM kernels do),
- * then multiplied once by the scaling rounded to float32. Checked against torch 2.13: 100% equal
- * for ranks 3 to 128, while a plain multiply-then-add sum or a float64 scaling differs in about a
- * third of the elements. With {@code --add-modules jdk.incubator.vector} the inner loop runs on
+ * multiply-add per term ({@code acc = fma(B[o,k], A[k,i], acc)}), then multiplied once by the
+ * scaling rounded to float32. That is what torch's CPU matmul (MKL's sgemm) computes for most
+ * shapes, so merges are then bit-identical to PEFT's; but the kernel picks its order by CPU and
+ * shape (torch 2.13 / MKL 2024.2 on an AVX2 EPYC: no FMA when the delta is 8 columns wide, another
+ * order for row counts off its block size and for ranks of about 200 and more), and there PEFT's
+ * values differ from these within the error of reordering an r-term float32 sum (see the README). With {@code --add-modules jdk.incubator.vector} the inner loop runs on
  * SIMD registers ({@link VectorFma}, same bits, about five times faster); without it, a scalar loop.
  */
 public final class LoraProduct {

@@ -9,6 +9,7 @@ import io.peft4j.safetensors.DType;
 import io.peft4j.safetensors.SafetensorsWriter;
 import io.peft4j.safetensors.Tensor;
 import io.peft4j.safetensors.TensorSpec;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -36,7 +37,7 @@ public final class LoraSoup {
 
     /** Makes the soup described by {@code options} and writes it as an adapter directory. */
     public static SoupReport soup(SoupOptions options) {
-        OutputDirectory.checkFree(options.out());
+        OutputDirectory.checkFree(options.out(), options.overwrite(), inputs(options));
         List<LoraAdapter> adapters = new ArrayList<>();
         try {
             for (WeightedAdapter wa : options.adapters()) {
@@ -48,12 +49,37 @@ public final class LoraSoup {
                             + " weights (their effect depends on them); merge them into the base instead");
                 }
             }
-            SoupMethod method = adapters.size() == 1 && options.method() != SoupMethod.ZIPLORA
-                    ? SoupMethod.LINEAR : options.method();
-            return new Soup(method, options, adapters).run();
+            boolean single = adapters.size() == 1 && options.method() != SoupMethod.ZIPLORA;
+            SoupMethod method = single ? SoupMethod.LINEAR : options.method();
+            return new Soup(method, options, adapters).run(single ? singleAdapterWarning(options) : List.of());
         } finally {
             adapters.forEach(LoraAdapter::close);
         }
+    }
+
+    /**
+     * PEFT's {@code add_weighted_adapter} combines a single adapter linearly whatever method it is
+     * given ({@code combination_type = "linear" if len(adapters) == 1}); so does this, and says so.
+     */
+    private static List<String> singleAdapterWarning(SoupOptions options) {
+        if (options.method() == SoupMethod.LINEAR) {
+            return List.of();
+        }
+        List<String> unused = new ArrayList<>();
+        if (options.density() != null) {
+            unused.add("density");
+        }
+        if (options.rank().isPresent()) {
+            unused.add("rank");
+        }
+        return List.of("a single adapter has nothing to combine: " + options.method().cliName()
+                + " acts as linear, as in PEFT's add_weighted_adapter, so the result is the adapter times its weight"
+                + (unused.isEmpty() ? "" : " (" + String.join(" and ", unused) + " unused)"));
+    }
+
+    /** The adapter folders a soup reads, which its output may never replace. */
+    private static Path[] inputs(SoupOptions options) {
+        return options.adapters().stream().map(WeightedAdapter::directory).toArray(Path[]::new);
     }
 
     /** One soup in progress. */
@@ -92,7 +118,7 @@ public final class LoraSoup {
             }
         }
 
-        SoupReport run() {
+        SoupReport run(List<String> warnings) {
             int rank = newRank();
             Map<String, List<Part>> modules = new LinkedHashMap<>();
             for (int i = 0; i < adapters.size(); i++) {
@@ -107,7 +133,7 @@ public final class LoraSoup {
                 results.put(e.getKey(), pad(combine(e.getKey(), e.getValue(), rank), rank));
             }
             write(modules, results, rank);
-            return new SoupReport(options.out(), method, rank, results.size(), initialLoss, finalLoss);
+            return new SoupReport(options.out(), method, rank, results.size(), initialLoss, finalLoss, warnings);
         }
 
         /** PEFT's new rank: equal ranks for factor methods, their sum for cat, the asked or largest for svd. */
@@ -329,7 +355,7 @@ public final class LoraSoup {
             }
             Map<String, Tensor> carried = carriedTensors();
             carried.forEach((name, t) -> specs.add(new TensorSpec(PREFIX + name, t.dtype(), t.shape())));
-            try (OutputDirectory out = OutputDirectory.create(options.out())) {
+            try (OutputDirectory out = OutputDirectory.create(options.out(), options.overwrite(), inputs(options))) {
                 try (SafetensorsWriter writer = SafetensorsWriter.create(out.path().resolve(LoraAdapter.WEIGHTS_FILE),
                         specs, Map.of("format", "pt"))) {
                     values.forEach(writer::write);

@@ -12,15 +12,16 @@ import java.util.Optional;
  *
  * @param base         the base model directory (safetensors, sharded or not)
  * @param adapters     the adapters, merged in this order, each with its weight
- * @param out          the directory to create; must not exist or be empty
+ * @param out          the directory to create; must not exist or be empty unless {@code overwrite}
  * @param dtype        the output dtype of floating-point tensors; empty keeps the base's
  * @param maxShardSize the largest shard in bytes (a tensor larger than this gets a shard of its own)
  * @param listener     told after each tensor is written
  * @param allowNonFinite write merged weights even where they are NaN or infinite (refused by default,
  *                     as PEFT's {@code merge(safe_merge=True)} refuses them)
+ * @param overwrite    whether an existing, non-empty {@code out} is replaced (see {@link io.peft4j.output.OutputPolicy})
  */
 public record MergeOptions(Path base, List<WeightedAdapter> adapters, Path out, Optional<DType> dtype,
-                           long maxShardSize, MergeListener listener, boolean allowNonFinite) {
+                           long maxShardSize, MergeListener listener, boolean allowNonFinite, boolean overwrite) {
 
     /** transformers' default {@code max_shard_size}: 5GB. */
     public static final long DEFAULT_MAX_SHARD_SIZE = 5_000_000_000L;
@@ -55,6 +56,7 @@ public record MergeOptions(Path base, List<WeightedAdapter> adapters, Path out, 
         private long maxShardSize = DEFAULT_MAX_SHARD_SIZE;
         private MergeListener listener = MergeListener.NONE;
         private boolean allowNonFinite;
+        private boolean overwrite;
 
         private Builder(Path base, Path out) {
             this.base = base;
@@ -105,9 +107,16 @@ public record MergeOptions(Path base, List<WeightedAdapter> adapters, Path out, 
             return this;
         }
 
+        /** Replaces an existing, non-empty output directory instead of refusing it (default: refuse). */
+        public Builder overwrite(boolean value) {
+            this.overwrite = value;
+            return this;
+        }
+
         /** The options. */
         public MergeOptions build() {
-            return new MergeOptions(base, adapters, out, Optional.ofNullable(dtype), maxShardSize, listener, allowNonFinite);
+            return new MergeOptions(base, adapters, out, Optional.ofNullable(dtype), maxShardSize, listener, allowNonFinite,
+                    overwrite);
         }
     }
 }

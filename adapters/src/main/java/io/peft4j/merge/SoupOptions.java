@@ -14,7 +14,7 @@ import java.util.OptionalInt;
  *
  * @param method       the combination
  * @param adapters     the inputs with their weights
- * @param out          the adapter directory to create; must not exist or be empty
+ * @param out          the adapter directory to create; must not exist or be empty unless {@code overwrite}
  * @param rank         the rank of the {@code *svd} results (default: the largest input rank)
  * @param density      the fraction kept by pruning methods (required by them)
  * @param majoritySign the sign election of the TIES methods
@@ -23,10 +23,11 @@ import java.util.OptionalInt;
  * @param steps        ZipLoRA's Adam steps
  * @param calibration  ZipLoRA's optional calibration activations, one map per adapter, module name to
  *                     row-major {@code [n, in]} inputs of that module; empty for the data-free objective
+ * @param overwrite    whether an existing, non-empty {@code out} is replaced (see {@link io.peft4j.output.OutputPolicy})
  */
 public record SoupOptions(SoupMethod method, List<WeightedAdapter> adapters, Path out, OptionalInt rank,
                           Double density, MajoritySign majoritySign, long seed, double lambda, int steps,
-                          List<Map<String, float[]>> calibration) {
+                          List<Map<String, float[]>> calibration, boolean overwrite) {
 
     /** Checks the options. */
     public SoupOptions {
@@ -88,6 +89,7 @@ public record SoupOptions(SoupMethod method, List<WeightedAdapter> adapters, Pat
         private double lambda = ZipLoraObjective.DEFAULT_LAMBDA;
         private int steps = ZipLoraObjective.DEFAULT_STEPS;
         private final List<Map<String, float[]>> calibration = new ArrayList<>();
+        private boolean overwrite;
 
         private Builder(SoupMethod method, Path out) {
             this.method = method;
@@ -148,9 +150,16 @@ public record SoupOptions(SoupMethod method, List<WeightedAdapter> adapters, Pat
             return this;
         }
 
+        /** Replaces an existing, non-empty output directory instead of refusing it (default: refuse). */
+        public Builder overwrite(boolean value) {
+            this.overwrite = value;
+            return this;
+        }
+
         /** The options. */
         public SoupOptions build() {
-            return new SoupOptions(method, adapters, out, rank, density, majoritySign, seed, lambda, steps, calibration);
+            return new SoupOptions(method, adapters, out, rank, density, majoritySign, seed, lambda, steps, calibration,
+                    overwrite);
         }
     }
 }

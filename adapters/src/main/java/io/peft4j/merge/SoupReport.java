@@ -1,6 +1,7 @@
 package io.peft4j.merge;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * What a soup produced.
@@ -11,5 +12,13 @@ import java.nio.file.Path;
  * @param modules      LoRA modules written
  * @param initialLoss  ZipLoRA: the objective summed over layers at the plain sum (m = 1); 0 otherwise
  * @param finalLoss    ZipLoRA: the objective summed over layers after optimisation; 0 otherwise
+ * @param warnings     things the user should know (e.g. that a single adapter was combined linearly), one line each
  */
-public record SoupReport(Path out, SoupMethod method, int rank, int modules, double initialLoss, double finalLoss) {}
+public record SoupReport(Path out, SoupMethod method, int rank, int modules, double initialLoss, double finalLoss,
+                         List<String> warnings) {
+
+    /** Copies the warnings. */
+    public SoupReport {
+        warnings = List.copyOf(warnings);
+    }
+}

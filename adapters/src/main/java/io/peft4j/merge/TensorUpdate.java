@@ -36,7 +36,7 @@ record TensorUpdate(LoraModule module, double weight, boolean bias, String adapt
             }
             return;
         }
-        float[] delta = delta(scale);
+        float[] delta = delta();
         if (module.magnitude().isPresent()) {
             applyDora(current, base, delta, module.magnitude().get(), dtype);
         } else {
@@ -51,7 +51,8 @@ record TensorUpdate(LoraModule module, double weight, boolean bias, String adapt
     }
 
     /** {@code (w*s) * B @ A} laid out like the base weight. */
-    private float[] delta(double scale) {
+    float[] delta() {
+        double scale = module.scaling() * weight;
         Tensor a = module.loraA();
         Tensor b = module.loraB();
         int out = Math.toIntExact(b.shape()[0]);
@@ -69,11 +70,7 @@ record TensorUpdate(LoraModule module, double weight, boolean bias, String adapt
         float[] magnitude = magnitudeTensor.toFloatArray();
         int features = magnitude.length;
         int inner = current.length / features;
-        float[] unmerged = new float[current.length];
-        for (int j = 0; j < current.length; j++) {
-            unmerged[j] = base[j] + delta[j];
-        }
-        float[] norms = transposed() ? TorchNorm.columns(unmerged, features) : TorchNorm.rows(unmerged, features, inner);
+        float[] norms = doraNorms(base, delta, features);
         float[] factor = new float[features];
         for (int o = 0; o < features; o++) {
             factor[o] = magnitude[o] / norms[o];
@@ -83,7 +80,17 @@ record TensorUpdate(LoraModule module, double weight, boolean bias, String adapt
         }
     }
 
-    private int feature(int j, int features, int inner) {
+    /** DoRA's norm per output feature of the unmerged {@code base + delta}, summed in torch's order ({@link TorchNorm}). */
+    float[] doraNorms(float[] base, float[] delta, int features) {
+        float[] unmerged = new float[base.length];
+        for (int j = 0; j < base.length; j++) {
+            unmerged[j] = base[j] + delta[j];
+        }
+        return transposed() ? TorchNorm.columns(unmerged, features) : TorchNorm.rows(unmerged, features, base.length / features);
+    }
+
+    /** The output feature that element {@code j} of the base weight belongs to. */
+    int feature(int j, int features, int inner) {
         return transposed() ? j % features : j / inner;
     }
 

@@ -114,9 +114,8 @@ public final class LoraModule {
      * {@code scaling * B @ A} in float32, laid out like the base weight (row-major over
      * {@link #baseWeightShape()}). Each element accumulates over the rank in order
      * {@code k = 0..r-1} with fused multiply-adds in float32, then is multiplied by the scaling as a
-     * float32: this is bit-identical to PEFT's {@code get_delta_weight} on CPU (torch's matmul
-     * kernels use FMA; a separate multiply and add differs in the last bit), so merged weights
-     * can be bit-identical too.
+     * float32: the order torch's CPU matmul uses for most shapes, so this is usually bit-identical to
+     * PEFT's {@code get_delta_weight} (see {@code io.peft4j.merge.LoraProduct} for where it is not).
      */
     public float[] deltaWeight() {
         float[] a = loraA.toFloatArray();

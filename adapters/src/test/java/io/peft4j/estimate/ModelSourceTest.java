@@ -124,8 +124,18 @@ class ModelSourceTest {
     void unknownIdOfflineSaysWhereItLooked(@TempDir Path cache) {
         var e = assertThrows(EstimateException.class, () -> ModelSource.resolve("nobody/nothing",
                 Map.of("HF_HUB_OFFLINE", "1", "HF_HUB_CACHE", cache.toString())));
-        assertTrue(e.getMessage().startsWith("nobody/nothing: not a local directory, not cached, not bundled"),
-                e.getMessage());
+        assertTrue(e.getMessage().startsWith("nobody/nothing: no such local folder, and nobody/nothing at main is not in the"
+                + " Hugging Face cache " + cache + " and HF_HUB_OFFLINE is set; nor is it one of the bundled configs ("), e.getMessage());
+    }
+
+    @Test
+    void unknownIdWithoutNetworkFailsAtOnce(@TempDir Path cache) {
+        long start = System.nanoTime();
+        var e = assertThrows(EstimateException.class, () -> ModelSource.resolve("nobody/nothing",
+                Map.of("HF_ENDPOINT", "http://nosuch.invalid", "HF_HUB_CACHE", cache.toString())));
+        assertTrue(e.getMessage().startsWith("nobody/nothing: no such local folder, and nobody/nothing is not reachable on the Hub"
+                + " (unknown host nosuch.invalid)"), e.getMessage());
+        assertTrue(System.nanoTime() - start < 10_000_000_000L, "no retries on an unknown host (they took 23 s)");
     }
 
     @Test

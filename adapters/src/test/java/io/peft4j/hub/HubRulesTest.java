@@ -61,16 +61,23 @@ class HubRulesTest {
         assertEquals("http://127.0.0.1:9", t.endpoint());
         assertFalse(t.offline());
         assertEquals(Path.of("/x/huggingface/hub"), new HubSettings(Map.of("XDG_CACHE_HOME", "/x")).cacheDir());
+        assertEquals(Duration.ofSeconds(10), s.downloadTimeout(), "huggingface_hub's DEFAULT_DOWNLOAD_TIMEOUT");
+        assertEquals(Duration.ofSeconds(42), new HubSettings(Map.of("HF_HUB_DOWNLOAD_TIMEOUT", "42")).downloadTimeout());
+        HubException bad = assertThrows(HubException.class, () -> new HubSettings(Map.of("HF_HUB_DOWNLOAD_TIMEOUT", "abc")).downloadTimeout());
+        assertTrue(bad.getMessage().startsWith("HF_HUB_DOWNLOAD_TIMEOUT must be"), bad.getMessage());
     }
 
     @Test
-    void retryDelaysDoubleAndHonourRetryAfter() {
-        assertEquals(Duration.ofSeconds(1), RetryPolicy.DEFAULT.delay(1, null));
-        assertEquals(Duration.ofSeconds(4), RetryPolicy.DEFAULT.delay(3, null));
-        assertEquals(Duration.ofSeconds(8), RetryPolicy.DEFAULT.delay(9, null));
-        assertEquals(Duration.ofSeconds(30), RetryPolicy.DEFAULT.delay(1, 30L));
+    void retryDelaysDoubleAsInHuggingfaceHub() {
+        assertEquals(5, RetryPolicy.DEFAULT.maxRetries());
+        assertEquals(Duration.ofSeconds(1), RetryPolicy.DEFAULT.backoff(1));
+        assertEquals(Duration.ofSeconds(4), RetryPolicy.DEFAULT.backoff(3));
+        assertEquals(Duration.ofSeconds(8), RetryPolicy.DEFAULT.backoff(9));
+        assertEquals(Duration.ofSeconds(60), RetryPolicy.DEFAULT.maxRetryAfter());
         assertEquals(30L, RetryInterceptor.retryAfterSeconds(" 30 "));
         assertNull(RetryInterceptor.retryAfterSeconds("Wed, 21 Oct 2015 07:28:00 GMT"));
+        assertNull(RetryInterceptor.retryAfterSeconds("-5"));
+        assertNull(RetryInterceptor.retryAfterSeconds("99999999999999999999999"));
         assertTrue(RetryPolicy.isRetryable(429) && RetryPolicy.isRetryable(503) && !RetryPolicy.isRetryable(404));
     }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.peft4j.output.OutputExistsException;
 import io.peft4j.safetensors.DType;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -113,7 +114,7 @@ class BaseMergerTest {
         Path out = Files.createDirectories(temp.resolve("full"));
         Files.writeString(out.resolve("keep.txt"), "mine");
         Path a = adapter("a", 12, 16, Map.of());
-        assertThrows(MergeException.class, () -> BaseMerger.merge(MergeOptions.builder(base, out).adapter(a).build()));
+        assertThrows(OutputExistsException.class, () -> BaseMerger.merge(MergeOptions.builder(base, out).adapter(a).build()));
         assertEquals("mine", Files.readString(out.resolve("keep.txt")));
     }
 

@@ -1,5 +1,6 @@
 package io.peft4j.merge;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -66,6 +67,27 @@ class LoraSoupTest {
                 .adapter(content, 1).adapter(style, 1).calibration(activations).calibration(activations).build());
         assertTrue(calibrated.finalLoss() < calibrated.initialLoss());
         assertTrue(Math.abs(calibrated.initialLoss() - dataFree.initialLoss()) > 1e-9, "calibration changes the objective");
+    }
+
+    @Test
+    void aSingleAdapterIsCombinedLinearlyAsInPeftAndTheReportSaysSo() throws IOException {
+        Path one = adapter("one", 1, Map.of());
+        SoupReport ties = LoraSoup.soup(SoupOptions.builder(SoupMethod.TIES, temp.resolve("ties")).adapter(one, 0.5)
+                .density(0.2).build());
+        SoupReport linear = LoraSoup.soup(SoupOptions.builder(SoupMethod.LINEAR, temp.resolve("linear")).adapter(one, 0.5).build());
+        assertEquals(SoupMethod.LINEAR, ties.method());
+        assertEquals(List.of("a single adapter has nothing to combine: ties acts as linear, as in PEFT's add_weighted_adapter,"
+                + " so the result is the adapter times its weight (density unused)"), ties.warnings());
+        assertEquals(List.of(), linear.warnings());
+        try (LoraAdapter t = LoraAdapter.load(ties.out()); LoraAdapter l = LoraAdapter.load(linear.out())) {
+            for (LoraModule m : l.modules()) {
+                assertArrayEquals(m.loraA().toFloatArray(), t.module(m.moduleName()).orElseThrow().loraA().toFloatArray());
+                assertArrayEquals(m.loraB().toFloatArray(), t.module(m.moduleName()).orElseThrow().loraB().toFloatArray());
+            }
+        }
+        SoupReport svd = LoraSoup.soup(SoupOptions.builder(SoupMethod.SVD, temp.resolve("svd")).adapter(one, 1).rank(2).build());
+        assertEquals(4, svd.rank(), "PEFT ignores svd_rank for a single adapter");
+        assertTrue(svd.warnings().getFirst().endsWith("(rank unused)"), svd.warnings().toString());
     }
 
     @Test

@@ -34,10 +34,11 @@ public final class BrowseHub {
             System.exit(2);
         }
         int limit = args.length > 1 ? Integer.parseInt(args[1]) : 20;
-        HubClient hub = HubClient.builder().build();
-        List<ModelSummary> adapters = adaptersOf(hub, args[0], limit);
-        System.out.println(adapters.size() + " adapter(s) of " + args[0] + " on " + hub.endpoint() + ":");
-        printTable(adapters, System.out);
+        try (HubClient hub = HubClient.builder().build()) {
+            List<ModelSummary> adapters = adaptersOf(hub, args[0], limit);
+            System.out.println(adapters.size() + " adapter(s) of " + args[0] + " on " + hub.endpoint() + ":");
+            printTable(adapters, System.out);
+        }
     }
 
     /** The adapters of {@code baseModel}, most downloaded first, at most {@code limit}. */

@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.peft4j.bridge.PythonRuntime;
+import io.peft4j.hub.testing.Fault;
 import io.peft4j.hub.testing.LocalHub;
+import io.peft4j.hub.testing.RecordedRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,6 +80,16 @@ class HubPythonCrossCheckTest {
         assertEquals(snapshot.toString(), python.call("hub_crosscheck", "snapshot_offline", cache.toString(), "acme/lora", "main"));
         assertEquals(List.of(List.of(), List.of(List.of("acme/lora", List.of("main"), FILES))),
                 python.call("hub_crosscheck", "scan", cache.toString()), "huggingface_hub's scanner sees a healthy cache");
+    }
+
+    @Test
+    void javaDownloadsPassHuggingfaceHubsOwnChecksumVerification() {
+        hub.inject(Fault.dropAfter("/lfs/", 1_000_000));
+        java(false).snapshot("acme/lora", "main", List.of());
+        assertEquals(List.of(3L, List.of(), List.of()), python.call("hub_crosscheck", "verify", hub.endpoint(), cache.toString(), "acme/lora", "main"),
+                "huggingface_hub checks every file as Java did: git blob sha1 for regular files, sha256 for LFS");
+        assertEquals(List.of("bytes=1000000-"), hub.requests().stream().map(RecordedRequest::range)
+                .filter(r -> r != null).toList(), "the LFS file was resumed");
     }
 
     @Test

@@ -65,11 +65,15 @@ public final class HubDownloadBench {
 
     private static double timeJava(LocalHub hub, Path cache) throws IOException {
         deleteTree(cache);
-        HubClient client = HubClient.builder().environment(Map.of()).token(null).endpoint(hub.endpoint()).cacheDir(cache)
-                .retryPolicy(RetryPolicy.NONE).build();
-        long start = System.nanoTime();
-        Path file = client.download("bench/big-adapter", "adapter_model.safetensors", "main");
-        double seconds = (System.nanoTime() - start) / 1e9;
+        long start;
+        Path file;
+        double seconds;
+        try (HubClient client = HubClient.builder().environment(Map.of()).token(null).endpoint(hub.endpoint()).cacheDir(cache)
+                .retryPolicy(RetryPolicy.NONE).build()) {
+            start = System.nanoTime();
+            file = client.download("bench/big-adapter", "adapter_model.safetensors", "main");
+            seconds = (System.nanoTime() - start) / 1e9;
+        }
         check(file);
         deleteTree(cache);
         return seconds;

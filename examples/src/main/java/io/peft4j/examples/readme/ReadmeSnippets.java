@@ -79,11 +79,12 @@ public final class ReadmeSnippets {
 
     /** README: the Hub. */
     static void hub() {
-        HubClient hub = HubClient.builder().build();         // HF_ENDPOINT, HF_TOKEN, HF_HUB_CACHE as in Python
-        List<ModelSummary> adapters = hub.search(SearchQuery.builder()
-                .adaptersOf("meta-llama/Llama-3.2-1B").sort(SearchQuery.Sort.DOWNLOADS).limit(10).build()).toList();
-        Path local = hub.snapshot(adapters.get(0).id(), "main", List.of("*.json", "*.safetensors"));
-        System.out.println(local);
+        try (HubClient hub = HubClient.builder().build()) {  // HF_ENDPOINT, HF_TOKEN, HF_HUB_CACHE as in Python
+            List<ModelSummary> adapters = hub.search(SearchQuery.builder()
+                    .adaptersOf("meta-llama/Llama-3.2-1B").sort(SearchQuery.Sort.DOWNLOADS).limit(10).build()).toList();
+            Path local = hub.snapshot(adapters.get(0).id(), "main", List.of("*.json", "*.safetensors"));
+            System.out.println(local);
+        }
     }
 
     /** README: estimates. */

@@ -1,13 +1,12 @@
 package io.peft4j.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.peft4j.core.Peft4jException;
 import io.peft4j.data.LengthDistribution;
 import io.peft4j.data.TokenCounter;
 import io.peft4j.data.TokenStats;
 import io.peft4j.hub.HubClient;
+import io.peft4j.hub.ModelRef;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -102,16 +101,10 @@ public final class DataCommand {
 
         /** A local folder or file as is; otherwise a Hub id whose tokenizer files are fetched (or found in the cache). */
         private Path resolveTokenizer() {
-            Path local = Path.of(tokenizer);
-            if (Files.exists(local)) {
-                return local;
+            ModelRef ref = ModelRef.parse(tokenizer);
+            if (ref instanceof ModelRef.Local local) {
+                return local.path();
             }
-            if (local.isAbsolute() || tokenizer.startsWith(".") || tokenizer.startsWith("~")) {
-                throw new Peft4jException(tokenizer + ": no such tokenizer folder or file");
-            }
-            int at = tokenizer.lastIndexOf('@');
-            String repo = at < 0 ? tokenizer : tokenizer.substring(0, at);
-            String revision = at < 0 ? "main" : tokenizer.substring(at + 1);
             HubClient.Builder hub = HubClient.builder();
             if (endpoint != null) {
                 hub.endpoint(endpoint);
@@ -119,7 +112,9 @@ public final class DataCommand {
             if (cacheDir != null) {
                 hub.cacheDir(cacheDir);
             }
-            return hub.build().snapshot(repo, revision, TOKENIZER_FILES);
+            try (HubClient client = hub.build()) {
+                return ref.resolve(client, TOKENIZER_FILES);
+            }
         }
 
         private Map<String, Object> toJson(TokenStats stats, boolean chatTemplate) {

@@ -1,8 +1,8 @@
 package io.peft4j.cli;
 
 import io.peft4j.EvalResult;
-import io.peft4j.Evaluation;
 import io.peft4j.LossPlot;
+import io.peft4j.Evaluation;
 import io.peft4j.Peft;
 import io.peft4j.TrainConfig;
 import io.peft4j.TrainResult;
@@ -10,13 +10,14 @@ import io.peft4j.TrainStart;
 import io.peft4j.TrainStep;
 import io.peft4j.TrainingListener;
 import io.peft4j.bridge.PythonRuntime;
-import io.peft4j.hub.HubClient;
+import io.peft4j.hub.ModelRef;
 import io.peft4j.merge.BaseMerger;
 import io.peft4j.merge.LoraSoup;
 import io.peft4j.merge.MergeOptions;
 import io.peft4j.merge.MergeReport;
 import io.peft4j.merge.SoupMethod;
 import io.peft4j.merge.SoupOptions;
+import io.peft4j.output.OutputPolicy;
 import io.peft4j.tuning.Targets;
 import io.peft4j.tuning.TrainMethod;
 import java.io.IOException;
@@ -28,10 +29,11 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -42,13 +44,17 @@ import picocli.CommandLine.Spec;
  * a LoRA adapter on the quiz (live progress, {@code metrics.jsonl}, {@code loss.png}), shows the
  * answers and the evaluation loss after training, merges the adapter into the base in Java and
  * checks that the merged model answers the same, then trains a second adapter on another quiz and
- * makes a LoRA soup of the two. Every output is written under {@code --out}.
+ * makes a LoRA soup of the two. Every output is written under {@code --out}, which the demo owns:
+ * a second run replaces the first one's outputs (and reuses its base model). A folder that a demo
+ * did not make is refused unless {@code --overwrite}.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Build a tiny model, fine-tune it with LoRA, see what it learned, merge and soup adapters.")
 final class DemoCommand implements Callable<Integer> {
 
     private static final String[] DATA = {"capitals.jsonl", "colors.jsonl"};
+    /** Marks a folder as the demo's own, so that a second run may replace what the first wrote. */
+    private static final String OWNED = ".peft4j-demo";
 
     @Option(names = "--out", defaultValue = "peft4j-demo", paramLabel = "DIR",
             description = "Where every output goes (default: ${DEFAULT-VALUE}).")
@@ -67,6 +73,9 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--lr", defaultValue = "5e-3", description = "Learning rate (default: ${DEFAULT-VALUE}).")
     double learningRate;
 
+    @Mixin
+    OverwriteOption overwrite;
+
     @Spec
     CommandSpec spec;
 
@@ -77,7 +86,11 @@ final class DemoCommand implements Callable<Integer> {
         log = spec.commandLine().getOut();
         Instant started = Instant.now();
         Path dir = out.toAbsolutePath().normalize();
+        if (Files.notExists(dir.resolve(OWNED))) {
+            OutputPolicy.clearFolder(dir, overwrite.overwrite, base == null ? null : Path.of(base));
+        }
         Files.createDirectories(dir.resolve("data"));
+        Files.writeString(dir.resolve(OWNED), "written by peft4j demo; a next demo run replaces this folder's contents\n");
         for (String name : DATA) {
             copyResource(name, dir.resolve("data").resolve(name));
         }
@@ -108,7 +121,7 @@ final class DemoCommand implements Callable<Integer> {
 
         step(5, "merging the adapter into the base, in Java");
         MergeReport merged = BaseMerger.merge(MergeOptions.builder(baseDir, dir.resolve("merged"))
-                .adapter(trained.adapterDir()).build());
+                .adapter(trained.adapterDir()).overwrite(true).build());
         Quiz.Score mergedScore = capitals.take(dir.resolve("merged"), List.of());
         say("%s: %d tensors, %d changed by the adapter, %d shard(s)", merged.out(), merged.tensors(), merged.changed(),
                 merged.shards());
@@ -124,7 +137,7 @@ final class DemoCommand implements Callable<Integer> {
         Path zipDir = dir.resolve("soup-ziplora");
         for (SoupMethod method : List.of(SoupMethod.CAT, SoupMethod.ZIPLORA)) {
             Path target = method == SoupMethod.CAT ? soupDir : zipDir;
-            LoraSoup.soup(SoupOptions.builder(method, target)
+            LoraSoup.soup(SoupOptions.builder(method, target).overwrite(true)
                     .adapter(trained.adapterDir(), 1.0).adapter(second.adapterDir(), 1.0).build());
             Quiz.Score soupCapitals = capitals.take(baseDir, List.of(target));
             Quiz.Score soupColors = colors.take(baseDir, List.of(target));
@@ -132,7 +145,7 @@ final class DemoCommand implements Callable<Integer> {
                     soupCapitals.correct(), capitals.questions().size(), soupColors.correct(), colors.questions().size());
         }
         say("(two adapters trained apart share every layer of this tiny model and interfere when combined;");
-        say(" serving each per request, as examples/AdapterService does, keeps both skills)");
+        say(" serving each per request, as peft4j serve does, keeps both skills)");
 
         log.println();
         log.printf(Locale.ROOT, "done in %s. Outputs in %s:%n", TrainProgress.clock(Duration.between(started, Instant.now())), dir);
@@ -150,7 +163,7 @@ final class DemoCommand implements Callable<Integer> {
 
     private Path baseModel(Path target) {
         if (base != null) {
-            Path resolved = HubClient.builder().build().resolveModel(base);
+            Path resolved = ModelRef.resolve(base);
             say("using %s (%s)", base, resolved);
             return resolved;
         }
@@ -165,10 +178,11 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private TrainResult train(Path baseDir, Path data, Path adapterDir) {
+        OutputPolicy.clearFolder(adapterDir, true);
         TrainConfig config = TrainConfig.builder().baseModel(baseDir).data(data).outputDir(adapterDir)
                 .method(TrainMethod.LORA).rank(rank).alpha(2.0 * rank).dropout(0.0)
                 .targets(Targets.allLinear()).maxSteps(steps).learningRate(learningRate)
-                .batchSize(4).seed(0).overwrite(true).build(); // the demo owns its output folder
+                .batchSize(4).seed(0).build();
         boolean interactive = System.console() != null;
         TrainProgress progress = new TrainProgress(System.out, interactive);
         TrainResult result = Peft.train(config, interactive ? progress : new EveryNthStep(progress, 25));

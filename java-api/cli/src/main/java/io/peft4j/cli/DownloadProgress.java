@@ -1,5 +1,6 @@
 package io.peft4j.cli;
 
+import io.peft4j.core.Printable;
 import io.peft4j.hub.DownloadListener;
 import java.io.PrintWriter;
 import java.util.HashMap;
@@ -31,7 +32,7 @@ final class DownloadProgress {
         @Override
         public void started(String path, long totalBytes) {
             if (totalBytes >= LARGE) {
-                bars.put(path, new ProgressBarBuilder().setTaskName(path).setInitialMax(totalBytes)
+                bars.put(path, new ProgressBarBuilder().setTaskName(Printable.of(path)).setInitialMax(totalBytes)
                         .setUnit("MB", 1_000_000).setStyle(ProgressBarStyle.ASCII).showSpeed().build());
             }
         }
@@ -63,7 +64,7 @@ final class DownloadProgress {
 
         @Override
         public void started(String path, long totalBytes) {
-            err.println("downloading " + path + (totalBytes >= 0
+            err.println("downloading " + Printable.of(path) + (totalBytes >= 0
                     ? String.format(Locale.ROOT, " (%.1f MB)", totalBytes / 1e6) : ""));
             err.flush();
         }

@@ -2,6 +2,8 @@ package io.peft4j.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.peft4j.core.Printable;
+import io.peft4j.hub.CommitInfo;
 import io.peft4j.hub.HubClient;
 import io.peft4j.hub.ModelInfo;
 import io.peft4j.hub.ModelSummary;
@@ -10,6 +12,7 @@ import io.peft4j.hub.SearchQuery;
 import io.peft4j.hub.UploadOptions;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -18,6 +21,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.ScopeType;
@@ -37,7 +41,12 @@ public final class HubCommand implements Runnable {
     /** Created by picocli. */
     public HubCommand() {}
 
+    /** JSON output, with the characters that could act on a terminal escaped as well. */
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    static {
+        JSON.getFactory().setCharacterEscapes(Printable.jsonEscapes());
+    }
 
     @Spec
     CommandSpec spec;
@@ -50,12 +59,17 @@ public final class HubCommand implements Runnable {
             description = "Cache directory (default: HF_HUB_CACHE, else $HF_HOME/hub).")
     Path cacheDir;
 
+    @Option(names = "--timeout", scope = ScopeType.INHERIT, paramLabel = "SECONDS",
+            description = "Give up on a Hub request (retries included) or a listing after this long (default: 120).")
+    Integer timeoutSeconds;
+
     /** Without a subcommand, prints the usage. */
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
+    /** A client for one subcommand, configured from the options and the environment; the caller closes it. */
     HubClient client() {
         HubClient.Builder builder = HubClient.builder();
         if (endpoint != null) {
@@ -63,6 +77,12 @@ public final class HubCommand implements Runnable {
         }
         if (cacheDir != null) {
             builder.cacheDir(cacheDir);
+        }
+        if (timeoutSeconds != null) {
+            if (timeoutSeconds < 1) {
+                throw new ParameterException(spec.commandLine(), "--timeout must be at least 1 second, got " + timeoutSeconds);
+            }
+            builder.timeout(Duration.ofSeconds(timeoutSeconds));
         }
         return builder.build();
     }
@@ -99,15 +119,18 @@ public final class HubCommand implements Runnable {
                 q.sort(SearchQuery.Sort.of(sort));
             }
             PrintWriter out = spec.commandLine().getOut();
-            List<ModelSummary> found = hub.client().search(q.build()).toList();
+            List<ModelSummary> found;
+            try (HubClient client = hub.client()) {
+                found = client.search(q.build()).toList();
+            }
             if (json) {
                 out.println(JSON.writeValueAsString(found));
             } else {
                 out.printf("%-50s %12s %7s  %-10s  %s%n", "ID", "DOWNLOADS", "LIKES", "MODIFIED", "BASE MODEL");
                 for (ModelSummary m : found) {
-                    out.printf("%-50s %12d %7d  %-10s  %s%n", m.id() + (m.gated() ? " (gated)" : ""), m.downloads(), m.likes(),
-                            m.lastModified() == null ? "" : m.lastModified().substring(0, Math.min(10, m.lastModified().length())),
-                            m.baseModel() == null ? "" : m.baseModel());
+                    out.printf("%-50s %12d %7d  %-10s  %s%n", Printable.of(m.id()) + (m.gated() ? " (gated)" : ""), m.downloads(),
+                            m.likes(), text(m.lastModified() == null ? null : m.lastModified().substring(0, Math.min(10, m.lastModified().length()))),
+                            text(m.baseModel()));
                 }
             }
             out.flush();
@@ -126,21 +149,24 @@ public final class HubCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            ModelInfo info = hub.client().modelInfo(target.repo, target.revision);
+            ModelInfo info;
+            try (HubClient client = hub.client()) {
+                info = client.modelInfo(target.repo, target.revision);
+            }
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
                 out.println(JSON.writeValueAsString(info));
             } else {
-                out.println("id:            " + info.id());
-                out.println("commit:        " + info.sha());
-                out.println("author:        " + nullToEmpty(info.author()));
-                out.println("last modified: " + nullToEmpty(info.lastModified()));
-                out.println("library:       " + nullToEmpty(info.libraryName()));
-                out.println("base model:    " + nullToEmpty(info.baseModel()));
+                out.println("id:            " + text(info.id()));
+                out.println("commit:        " + text(info.sha()));
+                out.println("author:        " + text(info.author()));
+                out.println("last modified: " + text(info.lastModified()));
+                out.println("library:       " + text(info.libraryName()));
+                out.println("base model:    " + text(info.baseModel()));
                 out.println("peft adapter:  " + (info.isPeftAdapter() ? "yes" : "no"));
                 out.println("gated:         " + (info.gated() ? "yes" : "no") + (info.privateRepo() ? " (private)" : ""));
                 out.println("downloads:     " + info.downloads() + ", likes: " + info.likes());
-                out.println("tags:          " + String.join(", ", info.tags()));
+                out.println("tags:          " + String.join(", ", info.tags().stream().map(HubCommand::text).toList()));
                 out.println("files:");
                 info.files().forEach(f -> out.println("  " + describe(f)));
             }
@@ -159,7 +185,9 @@ public final class HubCommand implements Runnable {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            hub.client().listFiles(target.repo, target.revision).forEach(f -> out.println(describe(f)));
+            try (HubClient client = hub.client()) {
+                client.listFiles(target.repo, target.revision).forEach(f -> out.println(describe(f)));
+            }
             out.flush();
             return 0;
         }
@@ -178,7 +206,10 @@ public final class HubCommand implements Runnable {
         @Override
         public Integer call() {
             PrintWriter err = spec.commandLine().getErr();
-            Path dir = hub.client().snapshot(target.repo, target.revision, include, DownloadProgress.forConsole(err));
+            Path dir;
+            try (HubClient client = hub.client()) {
+                dir = client.snapshot(target.repo, target.revision, include, DownloadProgress.forConsole(err));
+            }
             err.flush();
             spec.commandLine().getOut().println(dir);
             spec.commandLine().getOut().flush();
@@ -206,8 +237,11 @@ public final class HubCommand implements Runnable {
 
         @Override
         public Integer call() {
-            var commit = hub.client().upload(dir, repo, new UploadOptions(true, privateRepo, revision, message));
-            spec.commandLine().getOut().println(commit.commitUrl());
+            CommitInfo commit;
+            try (HubClient client = hub.client()) {
+                commit = client.upload(dir, repo, new UploadOptions(true, privateRepo, revision, message));
+            }
+            spec.commandLine().getOut().println(Printable.of(commit.commitUrl()));
             spec.commandLine().getOut().flush();
             return 0;
         }
@@ -222,10 +256,11 @@ public final class HubCommand implements Runnable {
     }
 
     private static String describe(RepoFile f) {
-        return String.format(Locale.ROOT, "%-60s %14d%s", f.path(), f.size(), f.isLfs() ? "  lfs sha256:" + f.lfsSha256() : "");
+        return String.format(Locale.ROOT, "%-60s %14d%s", Printable.of(f.path()), f.size(), f.isLfs() ? "  lfs sha256:" + Printable.of(f.lfsSha256()) : "");
     }
 
-    private static String nullToEmpty(String s) {
-        return s == null ? "" : s;
+    /** Text from the Hub as it may be printed on a terminal (control characters escaped); empty for null. */
+    private static String text(String s) {
+        return s == null ? "" : Printable.of(s);
     }
 }

@@ -15,13 +15,16 @@ import picocli.CommandLine;
             CommandLine.HelpCommand.class,
             DataCommand.class,
             DemoCommand.class,
+            DiffCommand.class,
             EstimateCommand.class,
+            ExtractCommand.class,
             GenerateCommand.class,
             HubCommand.class,
             InspectCommand.class,
             MergeCommand.class,
             SoupCommand.class,
             PlotCommand.class,
+            ServeCommand.class,
             SetupCommand.class,
             TinyModelCommand.class,
             TrainCommand.class,
@@ -41,9 +44,20 @@ public final class Main {
         System.exit(run(args));
     }
 
-    /** Runs the CLI and returns its exit code (for tests). */
+    /**
+     * Runs the CLI and returns its exit code, with everything it printed flushed: commands print
+     * through picocli's writers, which flush only on a line end, and {@code System.exit} flushes nothing.
+     */
     public static int run(String... args) {
-        return commandLine().execute(args);
+        CommandLine cli = commandLine();
+        try {
+            return cli.execute(args);
+        } finally {
+            cli.getOut().flush();
+            cli.getErr().flush();
+            System.out.flush();
+            System.err.flush();
+        }
     }
 
     /** The configured command line, for callers that redirect its output. */

@@ -15,6 +15,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -22,10 +23,11 @@ import picocli.CommandLine.Spec;
 /**
  * {@code peft4j merge --base DIR --adapter DIR[:WEIGHT]... --out DIR [--dtype bf16|f16|f32]
  * [--max-shard-size 5GB]}: merges adapters into the base weights, streaming tensor by tensor,
- * bit-identical to PEFT's {@code merge_and_unload}.
+ * as PEFT's {@code merge_and_unload} does (bit-identical where torch's kernels sum each delta in
+ * peft4j's order; within the error of another order elsewhere).
  */
 @Command(name = "merge", mixinStandardHelpOptions = true,
-        description = "Merge LoRA adapters into a base model's weights (pure Java, identical to PEFT's merge_and_unload).")
+        description = "Merge LoRA adapters into a base model's weights (pure Java, PEFT's merge_and_unload).")
 final class MergeCommand implements Callable<Integer> {
 
     @Option(names = "--base", required = true, paramLabel = "DIR|HUB_ID",
@@ -38,6 +40,9 @@ final class MergeCommand implements Callable<Integer> {
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory to create for the merged model.")
     Path out;
+
+    @Mixin
+    OverwriteOption overwrite;
 
     @Option(names = "--dtype", paramLabel = "bf16|f16|f32", description = "Output dtype of floating-point tensors (default: the base's).")
     String dtype;
@@ -58,7 +63,8 @@ final class MergeCommand implements Callable<Integer> {
         MergeOptions.Builder options = MergeOptions.builder(HubIds.resolve(base), out)
                 .adapters(adapters.stream().map(WeightedAdapter::parse).map(HubIds::resolve).toList())
                 .maxShardSize(parseSize(maxShardSize))
-                .allowNonFinite(allowNonFinite);
+                .allowNonFinite(allowNonFinite)
+                .overwrite(overwrite.overwrite);
         if (dtype != null) {
             options.dtype(parseDtype(dtype));
         }

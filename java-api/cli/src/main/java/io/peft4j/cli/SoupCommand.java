@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -34,6 +35,9 @@ final class SoupCommand implements Callable<Integer> {
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Adapter directory to create.")
     Path out;
+
+    @Mixin
+    OverwriteOption overwrite;
 
     @Option(names = "--rank", paramLabel = "N", description = "Rank of *svd results (default: the largest input rank).")
     Integer rank;
@@ -68,7 +72,8 @@ final class SoupCommand implements Callable<Integer> {
                 .majoritySign(MajoritySign.parse(majoritySign))
                 .seed(seed)
                 .lambda(lambda)
-                .steps(steps);
+                .steps(steps)
+                .overwrite(overwrite.overwrite);
         if (rank != null) {
             options.rank(rank);
         }
@@ -80,6 +85,7 @@ final class SoupCommand implements Callable<Integer> {
         }
         long start = System.nanoTime();
         SoupReport report = LoraSoup.soup(options.build());
+        report.warnings().forEach(w -> spec.commandLine().getErr().println("peft4j soup: warning: " + w));
         var text = spec.commandLine().getOut();
         text.printf(Locale.ROOT, "%s soup of %d adapter(s) written to %s: r = lora_alpha = %d, %d modules, %.1f s%n",
                 report.method().cliName(), adapters.size(), report.out(), report.rank(), report.modules(),

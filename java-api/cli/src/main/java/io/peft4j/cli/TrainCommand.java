@@ -13,9 +13,10 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code peft4j train}: fine-tunes an adapter on a local base model with a live progress line.
@@ -40,6 +41,9 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory for the adapter, metrics and checkpoints.")
     Path out;
+
+    @Mixin
+    OverwriteOption overwrite;
 
     // Defaults come from TrainConfig.DEFAULTS (picocli shows a field's initial value as ${DEFAULT-VALUE}).
     @Option(names = "--method", paramLabel = "NAME",
@@ -167,7 +171,8 @@ public final class TrainCommand implements Callable<Integer> {
                 .seed(seed).scheduler(scheduler, warmup).optimizer(optimizer).completionOnlyLoss(!fullLoss)
                 .evalData(evalData).evalFraction(evalFraction).evalSteps(evalSteps).saveSteps(saveSteps)
                 .resumeFrom(resume).device(device).dpo(TrainMethod.parse(dpoBase), dpoBeta)
-                .distributed(distributed == null ? null : distributed.toDistributed()).build();
+                .distributed(distributed == null ? null : distributed.toDistributed())
+                .overwrite(overwrite.overwrite).build(); // Peft.trainAsync applies the overwrite rule
         var progress = new TrainProgress(System.out, System.console() != null);
         TrainingHandle handle = Peft.trainAsync(config, progress);
         Thread stopOnInterrupt = new Thread(() -> {

@@ -6,18 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.peft4j.hub.testing.LocalHub;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
- * {@code peft4j data stats} through the same picocli set-up as {@link Main}, with the hand-written
+ * {@code peft4j data stats} in a process of its own ({@link CliRun}), with the hand-written
  * word-level tokenizer of the adapters module's test resources (one token per word, {@code <s>}
  * prepended, {@code </s>} as eos), so every count can be checked by eye.
  */
@@ -31,14 +28,8 @@ class DataCommandTest {
     record Result(int code, String out, String err) {}
 
     private static Result run(String... args) {
-        CommandLine cli = new CommandLine(Main.class);
-        cli.setExecutionExceptionHandler(new OneLineErrors());
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int code = cli.execute(args);
-        return new Result(code, out.toString(), err.toString());
+        CliRun run = CliRun.of(args);
+        return new Result(run.exitCode(), run.out(), run.err());
     }
 
     private Path promptCompletionFile() throws Exception {
@@ -99,7 +90,7 @@ class DataCommandTest {
         Path data = promptCompletionFile();
         Result r = run("data", "stats", "--tokenizer", tmp.resolve("none").toString(), "--data", data.toString());
         assertEquals(Main.EXIT_FAILURE, r.code());
-        assertEquals("peft4j stats: " + tmp.resolve("none") + ": no such tokenizer folder or file\n", r.err());
+        assertEquals("peft4j stats: " + tmp.resolve("none") + ": no such local file or folder\n", r.err());
         r = run("data", "stats", "--tokenizer", WORDLEVEL.toString(), "--data", data.toString(), "--batch-size", "0");
         assertEquals(Main.EXIT_USAGE, r.code());
     }

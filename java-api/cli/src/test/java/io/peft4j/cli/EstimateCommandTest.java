@@ -5,31 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
-/** The estimate subcommand end to end through {@link Main#run}. */
+/** The estimate subcommand end to end, in a process of its own ({@link CliRun}). */
 class EstimateCommandTest {
 
     private record Result(int code, String out, String err) {
     }
 
     private static Result run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        var out = new ByteArrayOutputStream();
-        var err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
-            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+        CliRun run = CliRun.of(args);
+        return new Result(run.exitCode(), run.out(), run.err());
     }
 
     @Test
@@ -65,7 +51,7 @@ class EstimateCommandTest {
         Result unknownModel = run("estimate", "--base", "no/such/dir");
         assertEquals(Main.EXIT_FAILURE, unknownModel.code());
         assertEquals(1, unknownModel.err().strip().lines().count(), unknownModel.err());
-        assertTrue(unknownModel.err().startsWith("peft4j estimate: no/such/dir: no such directory, and not a Hub id"),
+        assertTrue(unknownModel.err().startsWith("peft4j estimate: no/such/dir: no such local folder, and not a Hub id"),
                 unknownModel.err());
 
         Result badGpu = run("estimate", "--base", "openai-community/gpt2", "--gpu", "A200");

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.peft4j.hub.testing.LocalHub;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,9 +16,8 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-/** {@code peft4j hub ...} against a {@link LocalHub}, through the same picocli set-up as {@link Main}. */
+/** {@code peft4j hub ...} against a {@link LocalHub}, in a process of its own ({@link CliRun}). */
 class HubCommandTest {
 
     @TempDir Path tmp;
@@ -51,14 +48,8 @@ class HubCommandTest {
     private Result run(String... args) {
         List<String> all = new ArrayList<>(List.of(args));
         all.addAll(List.of("--endpoint", hub.endpoint(), "--cache-dir", tmp.resolve("cache").toString()));
-        CommandLine cli = new CommandLine(Main.class);
-        cli.setExecutionExceptionHandler(new OneLineErrors());
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int code = cli.execute(all.toArray(String[]::new));
-        return new Result(code, out.toString(), err.toString());
+        CliRun run = CliRun.of(all.toArray(String[]::new));
+        return new Result(run.exitCode(), run.out(), run.err());
     }
 
     @Test

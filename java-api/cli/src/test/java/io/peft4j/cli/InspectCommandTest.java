@@ -22,7 +22,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code peft4j inspect} on adapters, plain files and broken input, through the real CLI. */
+/** {@code peft4j inspect} on adapters, plain files and broken input, each in a process of its own ({@link CliRun}). */
 class InspectCommandTest {
 
     static final Path FIXTURES = Path.of("../../adapters/src/test/resources");
@@ -47,6 +47,16 @@ class InspectCommandTest {
             double expected = name.endsWith("v_proj") ? 4.0 : name.equals("model.layers.1.self_attn.q_proj") ? 8.0 : 2.0;
             assertEquals(expected, m.get("scaling").asDouble(), name);
         }
+    }
+
+    /** On a terminal the summary is printed too (it was lost: printed without a line end, never flushed before exit). */
+    @Test
+    void humanSummaryOnATerminal() {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/script")), "no script(1) to make a pseudo-terminal");
+        CliRun run = CliRun.onTerminal("inspect", FIXTURES.resolve("peft/llama-patterns").toString());
+        assertEquals(0, run.exitCode(), run.out());
+        assertTrue(run.out().contains("rank_pattern {v_proj=2}\r\n"), run.out());
+        assertTrue(run.out().contains("trainable    608 parameters"), run.out());
     }
 
     @Test
@@ -86,7 +96,7 @@ class InspectCommandTest {
     }
 
     /** A JVM of its own, as the launcher starts it: what a user at a terminal sees. */
-    private static CliRun inspect(List<String> jvmOptions, String... args) throws IOException, InterruptedException {
+    private static CliRun inspect(List<String> jvmOptions, String... args) {
         List<String> all = new java.util.ArrayList<>(List.of("inspect"));
         all.addAll(List.of(args));
         return CliRun.process(Duration.ofSeconds(90), jvmOptions, all.toArray(String[]::new));
@@ -139,7 +149,6 @@ class InspectCommandTest {
             w.write(evil, new float[] {1});
             w.commit();
         }
-        // in-process: through a process the human summary waits for InspectCommand to flush before exiting (issue 12)
         CliRun human = CliRun.of("inspect", file.toString());
         assertEquals(0, human.exitCode(), human.err());
         assertTrue(human.out().contains("clear\\x1b[2J\\x1b]0;pwned\\x07\\x9b31m\\u202ename\\nline"), human.out());

@@ -12,13 +12,14 @@ import io.peft4j.safetensors.TensorSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code peft4j merge} and {@code peft4j soup} end to end on small files written here. */
+/** {@code peft4j merge} and {@code peft4j soup} end to end on small files written here, each in a process of its own. */
 class MergeAndSoupCommandTest {
 
     @TempDir
@@ -65,6 +66,44 @@ class MergeAndSoupCommandTest {
     }
 
     @Test
+    void mergeRefusesAFullOutputUnlessOverwrite() throws IOException {
+        Path out = temp.resolve("merged");
+        String[] merge = {"merge", "--base", base().toString(), "--adapter", adapter("a", 2).toString(), "--out", out.toString()};
+        assertEquals(0, CliRun.of(merge).exitCode());
+        CliRun refused = CliRun.of(merge);
+        assertEquals(1, refused.exitCode());
+        assertEquals("peft4j merge: " + out + ": output folder exists and is not empty"
+                + " (--overwrite, or overwrite(true) in the API, replaces it)\n", refused.err());
+        assertEquals("", refused.out());
+
+        String[] again = Arrays.copyOf(merge, merge.length + 3);
+        again[merge.length] = "--overwrite";
+        again[merge.length + 1] = "--dtype";
+        again[merge.length + 2] = "f32";
+        CliRun replaced = CliRun.of(again);
+        assertEquals(0, replaced.exitCode(), replaced.err());
+        try (SafetensorsFile f = SafetensorsFile.open(out.resolve("model.safetensors"))) {
+            assertEquals(DType.F32, f.info("model.q.weight").dtype(), "the second merge replaced the first");
+        }
+        CliRun intoTheBase = CliRun.of("merge", "--base", temp.resolve("base").toString(), "--adapter", temp.resolve("a").toString(),
+                "--out", temp.resolve("base").toString(), "--overwrite");
+        assertEquals(1, intoTheBase.exitCode());
+        assertTrue(intoTheBase.err().contains("would replace the input"), intoTheBase.err());
+        assertTrue(CliRun.of("merge", "--help").out().contains("--overwrite"), "documented in --help");
+    }
+
+    @Test
+    void aSoupOfOneAdapterSaysItIsLinear() throws IOException {
+        CliRun run = CliRun.of("soup", "--method", "ties", "--density", "0.5", "--adapter", adapter("a", 2) + ":0.5",
+                "--out", temp.resolve("one").toString());
+        assertEquals(0, run.exitCode(), run.err());
+        assertEquals("peft4j soup: warning: a single adapter has nothing to combine: ties acts as linear, as in PEFT's"
+                + " add_weighted_adapter, so the result is the adapter times its weight (density unused)\n", run.err());
+        assertTrue(run.out().startsWith("linear soup of 1 adapter(s) written to " + temp.resolve("one")
+                + ": r = lora_alpha = 2, 1 modules, "), run.out());
+    }
+
+    @Test
     void nonFiniteMergedWeightsAreRefusedUnlessAllowed() throws IOException {
         Path base = base();
         Path huge = adapter("huge", 2);
@@ -94,6 +133,8 @@ class MergeAndSoupCommandTest {
         CliRun run = CliRun.of("soup", "--method", "svd", "--adapter", adapter("a", 2) + ":0.7",
                 "--adapter", adapter("b", 3) + ":0.3", "--rank", "3", "--out", temp.resolve("soup").toString());
         assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().startsWith("svd soup of 2 adapter(s) written to " + temp.resolve("soup")
+                + ": r = lora_alpha = 3, 1 modules, "), run.out());
         try (LoraAdapter soup = LoraAdapter.load(temp.resolve("soup"))) {
             assertEquals(3, soup.config().rank());
             assertEquals(3.0, soup.config().loraAlpha());

@@ -5,19 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.peft4j.bridge.PythonEnvironment;
 import io.peft4j.bridge.PythonRuntime;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /** {@code peft4j setup} against the real environment (PEFT4J_PYTHON, else the managed one). */
 class SetupCommandTest {
 
     private static String[] run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = new CommandLine(new SetupCommand()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
-        return new String[] {String.valueOf(code), out.toString(), err.toString()};
+        List<String> all = new ArrayList<>(List.of("setup"));
+        all.addAll(List.of(args));
+        CliRun run = CliRun.of(all.toArray(String[]::new));
+        return new String[] {String.valueOf(run.exitCode()), run.out(), run.err()};
     }
 
     @Test
@@ -42,6 +41,8 @@ class SetupCommandTest {
 
     @Test
     void mainKnowsTheSetupCommand() {
-        assertEquals(0, Main.run("setup", "--help"));
+        CliRun help = CliRun.of("setup", "--help");
+        assertEquals(0, help.exitCode(), help.err());
+        assertTrue(help.out().startsWith("Usage: peft4j setup"), help.out());
     }
 }

@@ -15,13 +15,37 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code peft4j validate --for vllm} on published adapters, and the distributed options of {@code peft4j train}. */
+/** {@code peft4j validate --for vllm} on adapters written here and published ones, and the distributed options of {@code peft4j train}. */
 class ValidateCommandTest {
 
     private static Path real(String name) {
         Path folder = Path.of("../../../shared/real-adapters");
         Assumptions.assumeTrue(Files.isDirectory(folder), "shared/real-adapters/ is not beside this checkout; skipping");
         return folder.resolve(name);
+    }
+
+    @Test
+    void humanOutputOnAdaptersOfThisCheckout(@TempDir Path dir) throws Exception {
+        Path adapter = Files.createDirectories(dir.resolve("r8"));
+        String module = "base_model.model.model.layers.0.self_attn.q_proj";
+        List<TensorSpec> specs = List.of(new TensorSpec(module + ".lora_A.weight", DType.F32, new long[] {8, 16}),
+                new TensorSpec(module + ".lora_B.weight", DType.F32, new long[] {16, 8}));
+        try (SafetensorsWriter w = SafetensorsWriter.create(adapter.resolve("adapter_model.safetensors"), specs, Map.of("format", "pt"))) {
+            specs.forEach(spec -> w.write(spec.name(), new float[(int) spec.numel()]));
+            w.commit();
+        }
+        AdapterConfig.lora(8, 16, List.of("q_proj")).writeTo(adapter);
+        CliRun servable = CliRun.of("validate", "--for", "vllm", adapter.toString());
+        assertEquals(0, servable.exitCode(), servable.err());
+        assertEquals(adapter + ": vLLM can serve it (rank 8, --max-lora-rank 16)" + System.lineSeparator(), servable.out());
+
+        Path patterns = Path.of("../../adapters/src/test/resources/peft/llama-patterns");
+        CliRun refused = CliRun.of("validate", "--for", "vllm", patterns.toString());
+        assertEquals(1, refused.exitCode());
+        assertEquals("", refused.out());
+        assertEquals(List.of(patterns + ": rank_pattern {v_proj=2}: vLLM ignores per-module ranks and would scale every module by lora_alpha/r",
+                patterns + ": alpha_pattern {layers.1.self_attn.q_proj=32.0}: vLLM ignores per-module alphas and would scale every"
+                        + " module by lora_alpha/r"), refused.err().lines().toList());
     }
 
     @Test

@@ -37,18 +37,14 @@ final class ApiRoutes implements HttpHandler {
     public void handle(HttpExchange ex) throws IOException {
         String rawPath = ex.getRequestURI().getRawPath();
         try {
-            Fault fault = hub.takeFault(rawPath);
-            long dropAfter = CdnRoutes.applyFault(ex, fault);
-            if (dropAfter == CdnRoutes.ANSWERED) {
-                return;
-            }
-            route(ex, Exchanges.segments(rawPath), Exchanges.query(ex.getRequestURI().getRawQuery()), dropAfter);
+            Exchanges.handle(ex, hub.takeFault(ex.getRequestMethod(), rawPath),
+                    () -> route(ex, Exchanges.segments(rawPath), Exchanges.query(ex.getRequestURI().getRawQuery())));
         } catch (HubError e) {
             Exchanges.sendError(ex, e);
         }
     }
 
-    private void route(HttpExchange ex, List<String> seg, Map<String, List<String>> query, long dropAfter) throws IOException {
+    private void route(HttpExchange ex, List<String> seg, Map<String, List<String>> query) throws IOException {
         String method = ex.getRequestMethod();
         if (seg.size() == 2 && seg.get(0).equals("api") && seg.get(1).equals("models") && method.equals("GET")) {
             search(ex, query);
@@ -59,7 +55,7 @@ final class ApiRoutes implements HttpHandler {
         } else if (seg.size() >= 4 && (seg.get(1).equals("resolve") || seg.get(2).equals("resolve"))) {
             int at = seg.get(1).equals("resolve") ? 1 : 2;
             String repo = String.join("/", seg.subList(0, at));
-            resolve(ex, repo, seg.get(at + 1), String.join("/", seg.subList(at + 2, seg.size())), dropAfter);
+            resolve(ex, repo, seg.get(at + 1), String.join("/", seg.subList(at + 2, seg.size())));
         } else if (gitLfs(ex, seg)) {
             return;
         } else {
@@ -250,7 +246,7 @@ final class ApiRoutes implements HttpHandler {
 
     // ---- resolve --------------------------------------------------------------------------------
 
-    private void resolve(HttpExchange ex, String id, String revision, String path, long dropAfter) throws IOException {
+    private void resolve(HttpExchange ex, String id, String revision, String path) throws IOException {
         HostedRepo repo = visibleRepo(ex, id);
         if (repo.gated && !authorized(ex)) {
             String auth = ex.getRequestHeaders().getFirst("Authorization");
@@ -272,7 +268,7 @@ final class ApiRoutes implements HttpHandler {
             ex.sendResponseHeaders(302, -1);
             return;
         }
-        Exchanges.sendFile(ex, file, dropAfter);
+        Exchanges.sendFile(ex, file);
     }
 
     // ---- uploads --------------------------------------------------------------------------------

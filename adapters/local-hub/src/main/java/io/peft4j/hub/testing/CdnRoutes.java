@@ -19,9 +19,6 @@ import java.util.List;
  */
 final class CdnRoutes implements HttpHandler {
 
-    /** {@link #applyFault} answered the request itself. */
-    static final long ANSWERED = Long.MIN_VALUE;
-
     private final LocalHub hub;
 
     CdnRoutes(LocalHub hub) {
@@ -31,28 +28,28 @@ final class CdnRoutes implements HttpHandler {
     @Override
     public void handle(HttpExchange ex) throws IOException {
         try {
-            long dropAfter = applyFault(ex, hub.takeFault(ex.getRequestURI().getRawPath()));
-            if (dropAfter == ANSWERED) {
-                return;
-            }
-            List<String> seg = Exchanges.segments(ex.getRequestURI().getRawPath());
-            if (seg.size() != 2) {
-                throw new HubError(404, null, "no such object");
-            }
-            String method = ex.getRequestMethod();
-            if (seg.get(0).equals("lfs") && (method.equals("GET") || method.equals("HEAD"))) {
-                HostedFile object = hub.lfsObjects.get(seg.get(1));
-                if (object == null) {
-                    throw new HubError(404, null, "no such object");
-                }
-                Exchanges.sendFile(ex, object, dropAfter);
-            } else if (seg.get(0).equals("upload") && method.equals("PUT")) {
-                receive(ex, seg.get(1));
-            } else {
-                throw new HubError(404, null, "no route for " + method + " " + ex.getRequestURI().getRawPath());
-            }
+            Exchanges.handle(ex, hub.takeFault(ex.getRequestMethod(), ex.getRequestURI().getRawPath()), () -> route(ex));
         } catch (HubError e) {
             Exchanges.sendError(ex, e);
+        }
+    }
+
+    private void route(HttpExchange ex) throws IOException {
+        List<String> seg = Exchanges.segments(ex.getRequestURI().getRawPath());
+        if (seg.size() != 2) {
+            throw new HubError(404, null, "no such object");
+        }
+        String method = ex.getRequestMethod();
+        if (seg.get(0).equals("lfs") && (method.equals("GET") || method.equals("HEAD"))) {
+            HostedFile object = hub.lfsObjects.get(seg.get(1));
+            if (object == null) {
+                throw new HubError(404, null, "no such object");
+            }
+            Exchanges.sendFile(ex, object);
+        } else if (seg.get(0).equals("upload") && method.equals("PUT")) {
+            receive(ex, seg.get(1));
+        } else {
+            throw new HubError(404, null, "no route for " + method + " " + ex.getRequestURI().getRawPath());
         }
     }
 
@@ -69,36 +66,5 @@ final class CdnRoutes implements HttpHandler {
         }
         hub.lfsObjects.put(oid, HostedFile.lfsObject("object", file, Files.size(file), oid));
         ex.sendResponseHeaders(200, -1);
-    }
-
-    /**
-     * Applies an injected fault: sleeps for a delay, answers a status fault itself (returns
-     * {@link #ANSWERED}), or returns how many body bytes to send before dropping (-1: no drop).
-     */
-    static long applyFault(HttpExchange ex, Fault fault) throws IOException {
-        if (fault == null) {
-            return -1;
-        }
-        switch (fault.kind()) {
-            case DELAY -> {
-                try {
-                    Thread.sleep(fault.value());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                return -1;
-            }
-            case STATUS -> {
-                if (fault.retryAfter() >= 0) {
-                    ex.getResponseHeaders().set("Retry-After", Integer.toString(fault.retryAfter()));
-                }
-                Exchanges.readBody(ex);
-                Exchanges.sendJson(ex, (int) fault.value(), Exchanges.JSON.createObjectNode().put("error", "injected fault"));
-                return ANSWERED;
-            }
-            default -> {
-                return fault.value();
-            }
-        }
     }
 }

@@ -18,6 +18,8 @@ import java.util.Map;
 final class Exchanges {
 
     static final ObjectMapper JSON = new ObjectMapper();
+    /** The fault the answer being sent on this thread must apply (an exchange is handled on one thread). */
+    private static final ThreadLocal<Fault> FAULT = new ThreadLocal<>();
 
     private Exchanges() {}
 
@@ -57,18 +59,78 @@ final class Exchanges {
             return;
         }
         ex.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(bytes);
+        sendBody(ex, new java.io.ByteArrayInputStream(bytes), bytes.length);
+    }
+
+    /** Handles one exchange: applies {@code fault} before routing, or keeps it for the answer {@code route} sends. */
+    static void handle(HttpExchange ex, Fault fault, Route route) throws IOException {
+        if (applyFault(ex, fault)) {
+            return;
+        }
+        FAULT.set(fault);
+        try {
+            route.run();
+        } finally {
+            FAULT.remove();
+        }
+    }
+
+    /** What answers an exchange once faults before routing are applied. */
+    interface Route {
+        /** Answers the exchange. */
+        void run() throws IOException;
+    }
+
+    /**
+     * Applies an injected fault before routing: sleeps for a delay, or answers a status or made-up
+     * answer itself (returns true); faults of the body are left to {@link #sendJson}/{@link #sendFile}.
+     */
+    private static boolean applyFault(HttpExchange ex, Fault fault) throws IOException {
+        if (fault == null) {
+            return false;
+        }
+        switch (fault.kind()) {
+            case DELAY -> {
+                pause(fault.value());
+                return false;
+            }
+            case STATUS -> {
+                if (fault.retryAfter() >= 0) {
+                    ex.getResponseHeaders().set("Retry-After", Integer.toString(fault.retryAfter()));
+                }
+                readBody(ex);
+                sendJson(ex, (int) fault.value(), JSON.createObjectNode().put("error", "injected fault"));
+                return true;
+            }
+            case ANSWER -> {
+                pause(fault.value());
+                readBody(ex);
+                Fault.Answer a = fault.answer();
+                a.headers().forEach((k, v) -> ex.getResponseHeaders().set(k, v));
+                boolean empty = a.body().length == 0 || ex.getRequestMethod().equals("HEAD");
+                ex.sendResponseHeaders(a.status(), empty ? -1 : 0); // chunked: the client learns the size only by reading
+                if (!empty) {
+                    try (OutputStream out = ex.getResponseBody()) {
+                        out.write(a.body());
+                    }
+                }
+                return true;
+            }
+            default -> {
+                return false;
+            }
         }
     }
 
     /**
      * Sends {@code file}'s bytes, honouring a {@code Range: bytes=N-[M]} request with 206, and
-     * closing the connection after {@code dropAfter} body bytes when that is not negative.
+     * applying a drop, trickle or wrong-range fault kept for this request.
      */
-    static void sendFile(HttpExchange ex, HostedFile file, long dropAfter) throws IOException {
+    static void sendFile(HttpExchange ex, HostedFile file) throws IOException {
+        Fault fault = FAULT.get();
         long start = 0;
         long end = file.size() - 1;
+        long from = 0;
         int status = 200;
         String range = ex.getRequestHeaders().getFirst("Range");
         if (range != null && range.startsWith("bytes=")) {
@@ -84,6 +146,11 @@ final class Exchanges {
                 return;
             }
             status = 206;
+            if (fault != null && fault.kind() == Fault.Kind.RANGE_FROM_START) {
+                start = 0;
+                end = file.size() - 1;
+            }
+            from = fault != null && fault.kind() == Fault.Kind.RANGE_MISLABELED ? 0 : start;
             ex.getResponseHeaders().set("Content-Range", "bytes " + start + "-" + end + "/" + file.size());
         }
         long length = end - start + 1;
@@ -96,18 +163,30 @@ final class Exchanges {
             return;
         }
         ex.sendResponseHeaders(status, length == 0 ? -1 : length);
-        OutputStream out = ex.getResponseBody();
         try (InputStream in = Files.newInputStream(file.content())) {
-            in.skipNBytes(start);
-            byte[] buffer = new byte[1 << 20];
-            long left = dropAfter >= 0 ? Math.min(length, dropAfter) : length;
-            while (left > 0) {
-                int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
-                if (n < 0) {
-                    break;
-                }
-                out.write(buffer, 0, n);
-                left -= n;
+            in.skipNBytes(from);
+            sendBody(ex, in, length);
+        }
+    }
+
+    /** Sends {@code length} bytes of {@code in} as the body, dropping or trickling as the request's fault says. */
+    private static void sendBody(HttpExchange ex, InputStream in, long length) throws IOException {
+        Fault fault = FAULT.get();
+        long dropAfter = fault != null && fault.kind() == Fault.Kind.DROP ? fault.value() : -1;
+        boolean trickle = fault != null && fault.kind() == Fault.Kind.TRICKLE;
+        OutputStream out = ex.getResponseBody();
+        byte[] buffer = new byte[trickle ? 1 : 1 << 20];
+        long left = dropAfter >= 0 ? Math.min(length, dropAfter) : length;
+        while (left > 0) {
+            int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
+            if (n < 0) {
+                break;
+            }
+            out.write(buffer, 0, n);
+            left -= n;
+            if (trickle) {
+                out.flush();
+                pause(fault.value());
             }
         }
         if (dropAfter >= 0 && dropAfter < length) {
@@ -115,6 +194,14 @@ final class Exchanges {
             throw new IOException("injected fault: connection dropped after " + dropAfter + " bytes");
         }
         out.close();
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     static byte[] readBody(HttpExchange ex) throws IOException {

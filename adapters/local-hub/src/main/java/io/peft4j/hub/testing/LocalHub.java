@@ -29,8 +29,10 @@ import java.util.stream.Stream;
  * headers, gated, private and missing repositories, and the upload endpoints: create, preupload,
  * LFS batch, commit). LFS files are redirected to a second server addressed as {@code localhost},
  * a different origin, as the Hub redirects to its CDN; both record every request with its
- * {@code Authorization} header. Faults can be injected: status codes with {@code Retry-After},
- * connections dropped mid-body, slow answers.
+ * {@code Authorization} header. Faults can be injected (see {@link Fault}): status codes with
+ * {@code Retry-After}, connections dropped mid-body, slow answers, bodies trickled a byte at a time,
+ * wrong answers to {@code Range} requests, and made-up answers (a redirect elsewhere, endless
+ * pagination, oversized or malformed JSON, wrong headers).
  *
  * <p>Point huggingface_hub or peft4j at it with {@code HF_ENDPOINT=http://127.0.0.1:PORT}. From the
  * command line: {@code java -cp ... io.peft4j.hub.testing.LocalHub --port 8765 --repos DIR [--token T]}, where
@@ -185,10 +187,14 @@ public final class LocalHub implements AutoCloseable {
         return Files.createTempFile(storage, "lfs", ".bin");
     }
 
-    /** The fault to apply to a request for {@code path}, consuming one use of it, or null. */
-    Fault takeFault(String path) {
+    /**
+     * The fault to apply to a {@code method} request for {@code path}, consuming one use of it, or
+     * null. Faults of the body (drop, trickle, wrong range) pass over {@code HEAD} requests, which have none.
+     */
+    Fault takeFault(String method, String path) {
         for (Map.Entry<Fault, AtomicInteger> f : faults) {
-            if (path.contains(f.getKey().pathContains()) && f.getValue().getAndDecrement() > 0) {
+            if (path.contains(f.getKey().pathContains()) && !(method.equals("HEAD") && f.getKey().concernsBody())
+                    && f.getValue().getAndDecrement() > 0) {
                 return f.getKey();
             }
         }
@@ -199,7 +205,7 @@ public final class LocalHub implements AutoCloseable {
         return ex -> {
             requests.add(new RecordedRequest(ex.getRequestHeaders().getFirst("Host"), ex.getRequestMethod(),
                     ex.getRequestURI().getRawPath() + (ex.getRequestURI().getRawQuery() == null ? "" : "?" + ex.getRequestURI().getRawQuery()),
-                    ex.getRequestHeaders().getFirst("Authorization")));
+                    ex.getRequestHeaders().getFirst("Authorization"), ex.getRequestHeaders().getFirst("Range")));
             try (HttpExchange exchange = ex) {
                 handler.handle(exchange);
             }

@@ -7,5 +7,6 @@ package io.peft4j.hub.testing;
  * @param method        HTTP method
  * @param path          path and query as sent
  * @param authorization the {@code Authorization} header, or null when absent
+ * @param range         the {@code Range} header, or null when absent
  */
-public record RecordedRequest(String host, String method, String path, String authorization) {}
+public record RecordedRequest(String host, String method, String path, String authorization, String range) {}
