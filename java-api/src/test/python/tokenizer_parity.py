@@ -36,14 +36,17 @@ def token_ids(tokenizer_dir, texts_json):
     })
 
 
-def trainer_counts(tokenizer_dir, data_file):
-    """Per record of data_file, what peft4j's trainer encodes (peft4j_bridge.data.Encoder, no
-    truncation, completion-only loss): [prompt tokens (label -100), trained tokens, length]."""
+def trainer_counts(tokenizer_dir, data_file, data_format):
+    """Per record of data_file (whose format Java found), what peft4j's trainer encodes
+    (peft4j_bridge.data.Encoder, no truncation, completion-only loss): [prompt tokens (label -100),
+    trained tokens, length]."""
     tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir, trust_remote_code=False)
     encoder = trainer_data.Encoder(tokenizer, max_length=10**9, completion_only_loss=True)
     counts = []
-    for number, record in enumerate(trainer_data.read_jsonl(data_file), start=1):
-        labels = encoder.encode(record, f"{data_file} record {number}")["labels"]
+    with open(data_file, encoding="utf-8") as f:
+        records = [json.loads(line) for line in f if line.strip()]
+    for record in records:
+        labels = encoder.encode(record, data_format)["labels"]
         prompt = sum(1 for label in labels if label == IGNORE)
         counts.append([prompt, len(labels) - prompt, len(labels)])
     return json.dumps(counts)

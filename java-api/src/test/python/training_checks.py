@@ -35,7 +35,7 @@ def _qlora_gradients(base, ids, guarded, eval_first):
     from peft import LoraConfig, get_peft_model
     from peft4j_bridge import methods
 
-    model = methods.load_base({"base_model": base, "method": "qlora"}, cuda=False)
+    model = methods.load_base(base, "qlora", cuda=False)
     if not guarded:
         import bitsandbytes as bnb
         for module in model.modules():

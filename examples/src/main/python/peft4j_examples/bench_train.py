@@ -1,38 +1,29 @@
 """One training job from a plain Python process, for the JVM-overhead benchmark (and a template for
 launching training outside the JVM, e.g. under torchrun).
 
-    python -m peft4j_examples.bench_train CONFIG_JSON
+    python -m peft4j_examples.bench_train REQUEST_JSON
 
-CONFIG_JSON holds the options of ``peft4j_bridge.train.train``; the result is printed as the last
-line of stdout. The listener does what the Java one in the benchmark does: it counts events.
+REQUEST_JSON holds a ``contract.TrainRequest`` (the ``"request"`` of a run's ``train_config.json``); the
+result is printed as the last line of stdout. The events receiver does what the Java one in the
+benchmark does: it counts steps.
 """
 
 import json
 import sys
 
+from peft4j_bridge import contract
 from peft4j_bridge.train import train
 
 
-class CountingListener:
-    """A Python listener with the Java sink's method names; it only counts steps."""
+class CountingEvents:
+    """Receives the event lines as the JVM does; counts the steps."""
 
     def __init__(self):
         self.steps = 0
 
-    def onStart(self, max_steps, train_examples, optimizer, device):
-        pass
-
-    def onStep(self, step, max_steps, epoch, loss, learning_rate, tokens_per_second, eta_seconds):
-        self.steps += 1
-
-    def onEvaluation(self, step, eval_loss, perplexity):
-        pass
-
-    def onCheckpoint(self, path, step):
-        pass
-
-    def onEnd(self, result_json):
-        pass
+    def accept(self, line):
+        if isinstance(contract.loads_event(line), contract.TrainStep):
+            self.steps += 1
 
 
 class NeverCancel:
@@ -44,11 +35,10 @@ class NeverCancel:
 
 def main(argv):
     with open(argv[1], encoding="utf-8") as f:
-        config = json.load(f)
-    listener = CountingListener()
-    result = train(config, listener, NeverCancel())
-    result["listener_steps"] = listener.steps
-    print(json.dumps(result))
+        request = f.read()
+    events = CountingEvents()
+    result = train(request, events, NeverCancel())
+    print(json.dumps({"result": json.loads(contract.dumps(result)), "listener_steps": events.steps}))
 
 
 if __name__ == "__main__":

@@ -1,79 +1,68 @@
 """Generation and evaluation with a base model plus PEFT adapters, to see what training changed.
 
-``generate(base, adapters, prompt, params)``: text from the base with zero, one or several
-adapters (several LoRA adapters are combined with ``add_weighted_adapter``, ``cat`` by default,
-which is exactly the weighted sum of their deltas). ``evaluate(base, adapter, data, params)``: the
-token-weighted mean loss and perplexity on a JSONL set, counting the same tokens training does.
-The last loaded model is kept, keyed by its files' modification times, so repeated calls are cheap.
+``generate(request)``: text from the base with zero, one or several adapters (several LoRA adapters
+are combined with ``add_weighted_adapter`` as ``cat``, which is exactly the weighted sum of their
+deltas). ``evaluate(request)``: the token-weighted mean loss and perplexity on a JSONL set, counting
+the same tokens training does. Requests and answers are the ``contract`` types. The last loaded
+model is kept, keyed by its files' modification times, so repeated calls are cheap.
 """
 
-import json
 import math
 import os
 
+from . import contract
 from . import data as data_mod
 from .quiet import quiet_libraries
 
-GENERATE_DEFAULTS = {
-    "max_new_tokens": 64,
-    "temperature": 0.0,        # 0: greedy
-    "top_p": 1.0,
-    "top_k": 0,
-    "repetition_penalty": 1.0,
-    "seed": 0,
-    "chat": False,             # wrap the prompt as a user turn with the tokenizer's chat template
-    "weights": None,           # one per adapter when there are several (default 1.0 each)
-    "combination": "cat",      # add_weighted_adapter combination_type
-}
-EVALUATE_DEFAULTS = {"batch_size": 8, "max_length": 512, "completion_only_loss": True}
+COMBINATION = "cat"  # add_weighted_adapter's combination_type: exactly the weighted sum of the deltas
 
 _cache = {}
 
 
-def generate(base, adapters, prompt, params=None):
-    """{"text": the generated continuation, "prompt_tokens", "new_tokens"}."""
-    p = _with_defaults(params, GENERATE_DEFAULTS, "generation")
-    model, tokenizer = _load(base, list(adapters or []), p["weights"], p["combination"])
-    return complete(model, tokenizer, prompt, p)
+def generate(request):
+    """The ``contract.Generation`` for a ``contract.GenerateRequest``."""
+    o = request.options
+    model, tokenizer = _load(request.base, list(request.adapters), o.weights)
+    return complete(model, tokenizer, request.prompt, o)
 
 
-def complete(model, tokenizer, prompt, p):
-    """generate() on a model already loaded, with every key of GENERATE_DEFAULTS in p."""
+def complete(model, tokenizer, prompt, options):
+    """The ``contract.Generation`` of a model already loaded, for ``contract.GenerateOptions``."""
     import torch
 
     text = prompt
-    if p["chat"]:
+    if options.chat:
         text = tokenizer.apply_chat_template([{"role": "user", "content": prompt}], tokenize=False,
                                              add_generation_prompt=True)
-    inputs = tokenizer(text, return_tensors="pt", add_special_tokens=not p["chat"])
-    sampling = float(p["temperature"]) > 0
-    options = {"max_new_tokens": int(p["max_new_tokens"]), "do_sample": sampling,
-               "repetition_penalty": float(p["repetition_penalty"]),
-               "pad_token_id": tokenizer.pad_token_id, "eos_token_id": tokenizer.eos_token_id}
+    inputs = tokenizer(text, return_tensors="pt", add_special_tokens=not options.chat)
+    sampling = options.temperature > 0
+    settings = {"max_new_tokens": options.max_new_tokens, "do_sample": sampling,
+                "repetition_penalty": options.repetition_penalty,
+                "pad_token_id": tokenizer.pad_token_id, "eos_token_id": tokenizer.eos_token_id}
     if sampling:
-        options.update(temperature=float(p["temperature"]), top_p=float(p["top_p"]), top_k=int(p["top_k"]))
-    torch.manual_seed(int(p["seed"]))
+        settings.update(temperature=options.temperature, top_p=options.top_p, top_k=options.top_k)
+    torch.manual_seed(options.seed)
     with torch.no_grad():
-        output = model.generate(**inputs, **options)
+        output = model.generate(**inputs, **settings)
     new = output[0, inputs["input_ids"].shape[1]:]
-    return {"text": tokenizer.decode(new, skip_special_tokens=True),
-            "prompt_tokens": int(inputs["input_ids"].shape[1]), "new_tokens": int(new.shape[0])}
+    return contract.Generation(text=tokenizer.decode(new, skip_special_tokens=True),
+                               prompt_tokens=int(inputs["input_ids"].shape[1]), new_tokens=int(new.shape[0]))
 
 
-def evaluate(base, adapter, data, params=None):
-    """{"loss", "perplexity", "tokens", "examples"} of base (+ adapter, when given) on a JSONL file."""
+def evaluate(request):
+    """The ``contract.EvalResult`` of base (+ adapter, when given) on a ``contract.EvalRequest``'s data."""
     import torch
 
-    p = _with_defaults(params, EVALUATE_DEFAULTS, "evaluation")
-    model, tokenizer = _load(base, [adapter] if adapter else [], None, "cat")
-    encoder = data_mod.Encoder(tokenizer, int(p["max_length"]), bool(p["completion_only_loss"]))
-    examples = data_mod.load_examples(data_mod.read_jsonl(data), encoder, data)
-    collate = data_mod.Collator(tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0)
+    model, tokenizer = _load(request.base, [request.adapter] if request.adapter else [], [])
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    encoder = data_mod.Encoder(tokenizer, request.max_length, request.completion_only_loss)
+    collate = data_mod.collator(tokenizer)
     total_loss, total_tokens = 0.0, 0
-    size = int(p["batch_size"])
-    with torch.no_grad():
-        for start in range(0, len(examples), size):
-            batch = collate(examples[start:start + size])
+    with data_mod.arrow_cache() as cache_dir, torch.no_grad():
+        examples = data_mod.encode(data_mod.read(request.data, cache_dir), request.data, encoder)
+        for start in range(0, len(examples), request.batch_size):
+            batch = collate(list(examples.select(range(start, min(start + request.batch_size, len(examples))))))
             labels = batch.pop("labels")
             # Loss from the logits rather than the model's own: AdaLoRA adds its orthogonality
             # penalty to a returned loss, and soft prompts put virtual-token logits in front.
@@ -83,44 +72,32 @@ def evaluate(base, adapter, data, params=None):
                 logits.reshape(-1, logits.shape[-1]), target.reshape(-1),
                 ignore_index=data_mod.IGNORE, reduction="sum"))
             total_tokens += int((target != data_mod.IGNORE).sum())
+        count = len(examples)
     mean = total_loss / total_tokens
-    return {"loss": mean, "perplexity": math.exp(min(mean, 700.0)), "tokens": total_tokens,
-            "examples": len(examples)}
+    return contract.EvalResult(loss=mean, perplexity=math.exp(min(mean, 700.0)), tokens=total_tokens, examples=count)
 
 
-def generate_json(base, adapters_json, prompt, params_json):
-    """generate() with list/dict arguments and the result as JSON text (the form Java passes)."""
-    return json.dumps(generate(base, json.loads(adapters_json), prompt, json.loads(params_json)))
+def generate_json(request_json):
+    """generate() with the request and the answer as JSON text (the form Java passes)."""
+    return contract.dumps(generate(contract.load(contract.GenerateRequest, request_json)))
 
 
-def evaluate_json(base, adapter, data, params_json):
-    """evaluate() with the parameters and the result as JSON text; adapter may be None or ""."""
-    return json.dumps(evaluate(base, adapter or None, data, json.loads(params_json)))
+def evaluate_json(request_json):
+    """evaluate() with the request and the answer as JSON text."""
+    return contract.dumps(evaluate(contract.load(contract.EvalRequest, request_json)))
 
 
-def _with_defaults(params, defaults, what):
-    params = {k: v for k, v in (params or {}).items() if v is not None}
-    unknown = sorted(set(params) - set(defaults))
-    if unknown:
-        raise ValueError(f"unknown {what} option(s): {', '.join(unknown)}")
-    return {**defaults, **params}
-
-
-def _load(base, adapters, weights, combination):
+def _load(base, adapters, weights):
     """(model in eval mode, tokenizer), from the one-entry cache when nothing changed on disk."""
-    for path in [base, *adapters]:
-        if not os.path.isdir(path):
-            raise ValueError(f"{path}: model or adapter directory not found")
-    key = (base, tuple(adapters), tuple(weights or ()), combination,
-           tuple(_stamp(path) for path in [base, *adapters]))
+    key = (base, tuple(adapters), tuple(weights), tuple(_stamp(path) for path in [base, *adapters]))
     if key not in _cache:
         quiet_libraries()
         _cache.clear()
-        _cache[key] = _build(base, adapters, weights, combination)
+        _cache[key] = _build(base, adapters, weights)
     return _cache[key]
 
 
-def _build(base, adapters, weights, combination):
+def _build(base, adapters, weights):
     import torch
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -138,7 +115,7 @@ def _build(base, adapters, weights, combination):
                 raise ValueError(f"{len(weights)} weights for {len(adapters)} adapters")
             if not hasattr(model, "add_weighted_adapter"):
                 raise ValueError("several adapters can be combined only when they are LoRA adapters")
-            model.add_weighted_adapter(names, weights, "combined", combination_type=combination)
+            model.add_weighted_adapter(names, weights, "combined", combination_type=COMBINATION)
             model.set_adapter("combined")
     model.eval()
     return model, tokenizer

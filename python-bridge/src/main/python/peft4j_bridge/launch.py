@@ -2,24 +2,25 @@
 peft4j_bridge.launch SPEC.json`` (or ``accelerate launch ... -m peft4j_bridge.launch SPEC.json``).
 
 Every rank runs the same ``train.train`` the embedded interpreter runs (every method, DPO included); the JVM
-that launched the ranks is reached through files and one loopback socket named in ``SPEC.json``:
+that launched the ranks is reached through files and one loopback socket named in ``SPEC.json``, a
+``contract.LaunchSpec``:
 
-- ``train``: the training configuration (the keys of ``train.DEFAULTS``).
-- ``events_port``: the rank with ``LOCAL_RANK == 0`` connects to ``127.0.0.1:<port>`` and writes one
-  JSON object a line per event: ``{"event": "start"|"step"|"evaluation"|"checkpoint"|"end", ...}``
-  with the arguments of the listener method of the same name. The loss and the step are the
-  global ones (Trainer averages them over ranks), so every node can report them.
+- ``train``: the ``contract.TrainRequest``.
+- ``events_port``: the rank with ``LOCAL_RANK == 0`` connects to ``127.0.0.1:<port>`` and writes the
+  training events, one JSON line each, exactly as the embedded interpreter hands them to the JVM
+  (``contract.dumps``). The loss and the step are the global ones (Trainer averages them over
+  ranks), so every node can report them.
 - ``cancel_file``: when this file exists on any node, every rank stops after the same optimizer
   step (the ranks agree through an all-reduce) and a checkpoint is saved. A lost event socket (the
   JVM died) counts as a cancellation too.
-- ``error_dir``: a rank that fails writes ``rank-<RANK>.json`` there (type, message, traceback,
-  time) before exiting non-zero, so the JVM can report the rank that failed first.
+- ``error_dir``: a rank that fails writes ``rank-<RANK>.json`` there (a ``contract.RankError``)
+  before exiting non-zero, so the JVM can report the rank that failed first.
 - ``backend``: the torch.distributed backend; null picks nccl with CUDA, else gloo.
 - ``world_size``: the ranks asked for; a launcher that started another number is an error (accelerate
   runs several CPU processes only through mpirun and otherwise starts one).
+- ``verbose``: leave the libraries' warnings and info logs on (see ``quiet``).
 """
 
-import json
 import os
 import socket
 import sys
@@ -27,26 +28,30 @@ import tempfile
 import time
 import traceback
 
+from . import contract
+from . import quiet
+
 
 def main(argv):
     if len(argv) != 2:
         print("usage: python -m peft4j_bridge.launch SPEC.json", file=sys.stderr)
         return 2
     with open(argv[1], encoding="utf-8") as f:
-        spec = json.load(f)
+        spec = contract.load(contract.LaunchSpec, f.read())
+    quiet.configure(spec.verbose)
     rank = int(os.environ.get("RANK", "0"))
     events = None
     try:
-        if int(os.environ.get("LOCAL_RANK", "0")) == 0 and spec.get("events_port"):
-            events = EventChannel(int(spec["events_port"]))
-        check_world_size(spec.get("world_size"))
-        init_process_group(spec.get("backend"), spec["train"].get("device", "auto"))
-        control = CancelControl(spec.get("cancel_file"), events)
-        run(spec["train"], events, control)
+        if int(os.environ.get("LOCAL_RANK", "0")) == 0 and spec.events_port:
+            events = EventChannel(spec.events_port)
+        check_world_size(spec.world_size)
+        init_process_group(spec.backend, spec.train.config.device)
+        control = CancelControl(spec.cancel_file, events)
+        run(spec.train, events, control)
         shut_down_process_group()
         return 0
     except BaseException as error:
-        report_error(spec.get("error_dir"), rank, error)
+        report_error(spec.error_dir, rank, error)
         raise
     finally:
         if events is not None:
@@ -64,10 +69,10 @@ def shut_down_process_group():
         dist.destroy_process_group()
 
 
-def run(config, listener, control):
+def run(request, events, control):
     """What every rank runs: train.train, as in the embedded interpreter."""
     from . import train
-    return train.train(config, listener, control)
+    return train.train(request, events, control)
 
 
 def check_world_size(expected):
@@ -93,37 +98,20 @@ def init_process_group(backend, device):
 
 
 class EventChannel:
-    """The listener of ``train.train`` that writes each event as a JSON line to the JVM's socket."""
+    """The ``events`` of ``train.train`` on this node: each event line goes to the JVM's socket."""
 
     def __init__(self, port):
         self.socket = socket.create_connection(("127.0.0.1", port), timeout=30)
         self.socket.settimeout(None)
         self.lost = False
 
-    def send(self, event, **fields):
+    def accept(self, line):
         if self.lost:
             return
         try:
-            line = json.dumps({"event": event, "rank": int(os.environ.get("RANK", "0")), **fields}) + "\n"
-            self.socket.sendall(line.encode("utf-8"))
+            self.socket.sendall((line + "\n").encode("utf-8"))
         except OSError:
             self.lost = True
-
-    def onStart(self, max_steps, train_examples, optimizer, device):
-        self.send("start", max_steps=max_steps, train_examples=train_examples, optimizer=optimizer, device=device)
-
-    def onStep(self, step, max_steps, epoch, loss, learning_rate, tokens_per_second, eta_seconds):
-        self.send("step", step=step, max_steps=max_steps, epoch=epoch, loss=loss, learning_rate=learning_rate,
-                  tokens_per_second=tokens_per_second, eta_seconds=eta_seconds)
-
-    def onEvaluation(self, step, eval_loss, perplexity):
-        self.send("evaluation", step=step, eval_loss=eval_loss, perplexity=perplexity)
-
-    def onCheckpoint(self, path, step):
-        self.send("checkpoint", path=path, step=step)
-
-    def onEnd(self, result_json):
-        self.send("end", result=json.loads(result_json))
 
     def close(self):
         try:
@@ -166,7 +154,8 @@ def report_error(error_dir, rank, error):
         os.makedirs(error_dir, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".rank-", dir=error_dir)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump({"rank": rank, "type": name, "message": str(error), "traceback": text, "time": time.time()}, f)
+            f.write(contract.dumps(contract.RankError(rank=rank, type=name, message=str(error), traceback=text,
+                                                      time=time.time())))
         os.replace(tmp, os.path.join(error_dir, f"rank-{rank}.json"))
     except OSError:
         pass  # the traceback still reaches stderr

@@ -14,22 +14,21 @@ def check_method(method):
         raise ValueError(f"unknown method '{method}'; known: {', '.join(METHODS)}")
 
 
-def target_modules(config):
+def target_modules(targets):
     """None (PEFT's per-architecture default), 'all-linear', a regex string, or a list of names."""
-    targets = config.get("target_modules")
     if targets is None or isinstance(targets, str):
         return targets
     return list(targets)
 
 
-def peft_config(config, total_steps):
-    """The PEFT config for config['method']."""
+def peft_config(config, method, total_steps):
+    """The PEFT config for ``method`` (the adapter a dpo run trains is its dpo_base) with the
+    settings of ``config``, a ``contract.TrainConfig``."""
     from peft import AdaLoraConfig, IA3Config, LoraConfig, PromptTuningConfig, TaskType
 
-    method = config["method"]
     check_method(method)
-    targets = target_modules(config)
-    rank, alpha, dropout = int(config["rank"]), float(config["alpha"]), float(config["dropout"])
+    targets = target_modules(config.targets)
+    rank, alpha, dropout = config.rank, config.alpha, config.dropout
     if method in ("lora", "qlora", "dora", "rslora", "dpo"):
         return LoraConfig(task_type=TaskType.CAUSAL_LM, r=rank, lora_alpha=alpha, lora_dropout=dropout,
                           target_modules=targets, use_rslora=method == "rslora", use_dora=method == "dora")
@@ -46,16 +45,15 @@ def peft_config(config, total_steps):
         else:
             feedforward = None if targets == "all-linear" else rf".*\.({'|'.join(FEEDFORWARD)})$"
         return IA3Config(task_type=TaskType.CAUSAL_LM, target_modules=targets, feedforward_modules=feedforward)
-    return PromptTuningConfig(task_type=TaskType.CAUSAL_LM, num_virtual_tokens=int(config["num_virtual_tokens"]))
+    return PromptTuningConfig(task_type=TaskType.CAUSAL_LM, num_virtual_tokens=config.num_virtual_tokens)
 
 
-def load_base(config, cuda):
+def load_base(base, method, cuda):
     """The base model: full precision, or NF4 4-bit with double quantization for QLoRA."""
     import torch
     from transformers import AutoModelForCausalLM
 
-    base = config["base_model"]
-    if config["method"] != "qlora":
+    if method != "qlora":
         return AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32, trust_remote_code=False)
     bnb = require_bitsandbytes()
     from peft import prepare_model_for_kbit_training
@@ -96,14 +94,12 @@ def disable_cpu_repack(model, bnb=None):
     return guarded
 
 
-def resolve_optimizer(requested, method, cuda):
-    """(requested, optimizer that will run, note or None). Paged bitsandbytes optimizers page only on CUDA;
-    on CPU bitsandbytes silently falls back to the unpaged one, so we run and report that."""
-    if requested is None:
-        requested = "paged_adamw_8bit" if method == "qlora" else "adamw_torch"
+def optimizer_that_runs(requested, cuda):
+    """(optimizer that will run, note or None). Paged bitsandbytes optimizers page only on CUDA; on
+    CPU bitsandbytes silently falls back to the unpaged one, so we run and report that."""
     if not cuda and requested.startswith("paged_"):
         ran = requested[len("paged_"):]
         if ran == "adamw_32bit":
             ran = "adamw_torch"
-        return requested, ran, f"{requested} requested; paging needs CUDA, so {ran} ran (unpaged, on CPU)"
-    return requested, requested, None
+        return ran, f"{requested} requested; paging needs CUDA, so {ran} ran (unpaged, on CPU)"
+    return requested, None

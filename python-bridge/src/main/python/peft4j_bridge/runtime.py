@@ -21,14 +21,18 @@ _errors = []
 _modules = {}
 
 
-def initialize(python_executable, program="peft4j"):
+def initialize(python_executable, verbose=False, program="peft4j"):
     """Prepares the embedded interpreter once, on the interpreter thread.
 
     Points multiprocessing at the environment's python (an embedded interpreter's own executable
-    is ``java``), makes ``sys.argv`` non-empty and quietens tokenizers' fork warning.
+    is ``java``), makes ``sys.argv`` non-empty, quietens tokenizers' fork warning and, unless
+    ``verbose``, the libraries' warnings and info logs (see ``quiet``).
     """
     import multiprocessing
 
+    from . import quiet
+
+    quiet.configure(verbose)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     if not sys.argv or sys.argv == [""]:
         sys.argv = [program]

@@ -1,24 +1,23 @@
 """Fine-tuning with PEFT through the transformers Trainer: the one entry point used by Java (through
-Jep) and by plain Python scripts alike. Method ``dpo`` runs TRL's DPOTrainer with LoRA on
-``{"prompt", "chosen", "rejected"}`` records (metrics rows then carry ``reward_margin``).
+Jep), by every rank of a distributed run (``launch``) and by plain Python scripts alike. Method
+``dpo`` runs TRL's DPOTrainer with a LoRA-kind adapter on preference data.
 
-``train(config, listener, control)``: ``config`` is a dict (see DEFAULTS for the keys); ``listener``
-and ``control`` are duck-typed and may be Java objects or Python objects:
+``train(request, events, control)``: ``request`` is a ``contract.TrainRequest`` (or its JSON), complete:
+the JVM owns every default. ``events`` and ``control`` are duck-typed and may be Java objects:
 
-- ``listener.onStart(max_steps, train_examples, optimizer, device)``
-- ``listener.onStep(step, max_steps, epoch, loss, learning_rate, tokens_per_second, eta_seconds)``
-- ``listener.onEvaluation(step, eval_loss, perplexity)``
-- ``listener.onCheckpoint(path, step)``
-- ``listener.onEnd(result_json)``
-- ``control.isCancelled()``: checked after every optimizer step; when true, training stops after
-  that step and leaves a checkpoint under ``out/checkpoints/``.
+- ``events.accept(line)``: each event as one JSON line of the contract (``contract.dumps``): a
+  ``TrainStart``, a ``TrainStep`` per optimizer step, an ``Evaluation`` per evaluation, a
+  ``TrainCheckpoint`` per checkpoint and, last, the ``TrainResult``.
+- ``control.isCancelled()``: checked when training begins and after every optimizer step; when true,
+  training stops after that step and leaves a checkpoint under ``out/checkpoints/``.
 
 The output directory receives a standard PEFT adapter (``adapter_config.json``,
-``adapter_model.safetensors``), ``metrics.jsonl`` (one object per logged step),
-``eval_metrics.jsonl`` (one per evaluation, when there is eval data) and ``train_config.json``
-(the resolved configuration). Checkpoints go to ``out/checkpoints/checkpoint-<step>``.
+``adapter_model.safetensors``), ``metrics.jsonl`` (the ``TrainStep`` events, one a line),
+``eval_metrics.jsonl`` (the ``Evaluation`` events, when there is eval data) and ``train_config.json``
+(the request and what was resolved from it). Checkpoints go to ``out/checkpoints/checkpoint-<step>``.
 """
 
+import dataclasses
 import json
 import math
 import os
@@ -28,131 +27,86 @@ import time
 
 from transformers import TrainerCallback
 
+from . import contract
 from . import data as data_mod
 from . import methods
 from .quiet import quiet_libraries
 
-DEFAULTS = {
-    "base_model": None,          # a local model directory
-    "data": None,                # a JSONL file, or use "records"
-    "records": None,             # a list of records (dicts), instead of "data"
-    "output_dir": None,
-    "method": "lora",
-    "rank": 8,
-    "alpha": 16.0,
-    "dropout": 0.05,
-    "target_modules": None,      # None (PEFT default for the architecture), "all-linear", a regex, or names
-    "num_virtual_tokens": 8,     # prompt_tuning
-    "learning_rate": 2e-4,
-    "epochs": 1.0,
-    "max_steps": -1,             # > 0 overrides epochs
-    "batch_size": 4,
-    "grad_accum": 1,
-    "max_length": 512,
-    "seed": 42,
-    "scheduler": "linear",
-    "warmup_steps": 0,
-    "weight_decay": 0.0,
-    "max_grad_norm": 1.0,
-    "optimizer": None,           # None: paged_adamw_8bit for qlora, adamw_torch otherwise
-    "completion_only_loss": True,
-    "eval_data": None,           # a JSONL file
-    "eval_fraction": 0.0,        # or a seeded share of the training data
-    "eval_steps": 0,             # 0: evaluate once at the end
-    "save_steps": 0,             # 0: checkpoint only on cancel
-    "logging_steps": 1,
-    "resume_from": None,         # a checkpoint directory
-    "device": "auto",            # "auto" (CUDA when present) or "cpu"
-    "dpo_beta": 0.1,             # dpo: strength of the pull towards the reference model
-    "dpo_base": "lora",          # dpo: the adapter trained (lora, qlora, dora or rslora)
-}
-
-DPO_BASES = ("lora", "qlora", "dora", "rslora")
 METRICS_FILE = "metrics.jsonl"
 EVAL_METRICS_FILE = "eval_metrics.jsonl"
 CONFIG_FILE = "train_config.json"
 CHECKPOINTS = "checkpoints"
 
 
-def resolve(config):
-    """DEFAULTS overlaid with config; unknown keys and missing required ones are errors."""
-    unknown = sorted(set(config) - set(DEFAULTS))
-    if unknown:
-        raise ValueError(f"unknown training option(s): {', '.join(unknown)}")
-    resolved = {**DEFAULTS, **{k: v for k, v in config.items() if v is not None}}
-    for key in ("base_model", "output_dir"):
-        if not resolved[key]:
-            raise ValueError(f"training needs '{key}'")
-    if not resolved["data"] and not resolved["records"]:
-        raise ValueError("training needs 'data' (a JSONL file) or 'records'")
-    methods.check_method(resolved["method"])
-    if resolved["dpo_base"] not in DPO_BASES:
-        raise ValueError(f"dpo trains a {', '.join(DPO_BASES)} adapter; got dpo_base '{resolved['dpo_base']}'")
-    if not os.path.isdir(resolved["base_model"]):
-        raise ValueError(f"{resolved['base_model']}: base model directory not found")
-    return resolved
+def train(request, events=None, control=None):
+    """Trains an adapter as requested, reporting events and obeying control; returns the
+    ``contract.TrainResult`` it also sent as the last event."""
+    if not isinstance(request, contract.TrainRequest):
+        request = contract.load(contract.TrainRequest, request)
+    with data_mod.arrow_cache() as cache_dir:
+        return _train(request, events, control, cache_dir)
 
 
-def train(config, listener=None, control=None):
-    """Trains an adapter as configured, reporting to listener and obeying control; returns a result
-    dict (see ``_result``)."""
-    cfg = resolve(dict(config))
+def _train(request, events, control, cache_dir):
+    cfg = request.config
+    methods.check_method(cfg.method)
     quiet_libraries()
     import torch
     from peft import get_peft_model
     from transformers import AutoTokenizer, set_seed
     from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
-    cuda = cfg["device"] != "cpu" and torch.cuda.is_available()
-    out = os.path.abspath(cfg["output_dir"])
+    cuda = cfg.device != "cpu" and torch.cuda.is_available()
+    out = os.path.abspath(cfg.output_dir)
     os.makedirs(out, exist_ok=True)
 
-    tokenizer = AutoTokenizer.from_pretrained(cfg["base_model"], trust_remote_code=False)
+    tokenizer = AutoTokenizer.from_pretrained(cfg.base_model, trust_remote_code=False)
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
-    train_set, eval_set = load_data(cfg, tokenizer)
+    train_set, eval_set = data_mod.training_sets(request, tokenizer, cache_dir)
     total_steps = planned_steps(cfg, len(train_set))
 
-    set_seed(int(cfg["seed"]))
-    # dpo trains the adapter dpo_base names (a 4-bit base for qlora)
-    adapter_cfg = {**cfg, "method": cfg["dpo_base"]} if cfg["method"] == "dpo" else cfg
-    model = methods.load_base(adapter_cfg, cuda)
+    set_seed(cfg.seed)
+    adapter_method = cfg.dpo_base if cfg.method == "dpo" else cfg.method  # a 4-bit base for qlora
+    model = methods.load_base(cfg.base_model, adapter_method, cuda)
     model.config.use_cache = False
-    peft_config = methods.peft_config(adapter_cfg, total_steps)
+    peft_config = methods.peft_config(cfg, adapter_method, total_steps)
     model = get_peft_model(model, peft_config)
-    requested, optimizer, note = methods.resolve_optimizer(cfg["optimizer"], adapter_cfg["method"], cuda)
+    optimizer, note = methods.optimizer_that_runs(cfg.optimizer, cuda)
+    device = "cuda" if cuda else "cpu"
 
     main_process = is_main_process()
     if main_process:
+        if not cfg.resume_from:  # a fresh run: no evaluation rows of an earlier run beside the new ones
+            _remove(os.path.join(out, EVAL_METRICS_FILE))
         write_json_atomically(os.path.join(out, CONFIG_FILE), {
-            "config": {k: v for k, v in cfg.items() if k != "records"},
-            "records": len(cfg["records"]) if cfg["records"] else None,
-            "train_examples": len(train_set), "eval_examples": len(eval_set), "planned_steps": total_steps,
-            "optimizer_requested": requested, "optimizer": optimizer, "device": "cuda" if cuda else "cpu",
+            "request": dataclasses.asdict(request),
+            "train_examples": len(train_set), "eval_examples": len(eval_set) if eval_set else 0,
+            "planned_steps": total_steps, "optimizer": optimizer, "device": device,
             "peft_config": json.loads(json.dumps(peft_config.to_dict(), default=_jsonable)),
             "versions": versions(),
         })
 
     arguments = dict(
         output_dir=os.path.join(out, CHECKPOINTS),
-        per_device_train_batch_size=int(cfg["batch_size"]),
-        per_device_eval_batch_size=int(cfg["batch_size"]),
-        gradient_accumulation_steps=int(cfg["grad_accum"]),
-        learning_rate=float(cfg["learning_rate"]),
-        num_train_epochs=float(cfg["epochs"]),
-        max_steps=int(cfg["max_steps"]) if cfg["max_steps"] and int(cfg["max_steps"]) > 0 else -1,
-        lr_scheduler_type=cfg["scheduler"],
-        warmup_steps=cfg["warmup_steps"],
-        weight_decay=float(cfg["weight_decay"]),
-        max_grad_norm=float(cfg["max_grad_norm"]),
+        per_device_train_batch_size=cfg.batch_size,
+        per_device_eval_batch_size=cfg.batch_size,
+        gradient_accumulation_steps=cfg.gradient_accumulation,
+        learning_rate=cfg.learning_rate,
+        num_train_epochs=cfg.epochs,
+        max_steps=cfg.max_steps if cfg.max_steps > 0 else -1,
+        lr_scheduler_type=cfg.scheduler,
+        warmup_steps=cfg.warmup_steps,
+        weight_decay=cfg.weight_decay,
+        max_grad_norm=cfg.max_grad_norm,
         optim=optimizer,
-        seed=int(cfg["seed"]),
-        data_seed=int(cfg["seed"]),
-        logging_steps=int(cfg["logging_steps"]),
-        eval_strategy="steps" if eval_set and int(cfg["eval_steps"]) > 0 else "no",
-        eval_steps=int(cfg["eval_steps"]) or None,
-        save_strategy="steps" if int(cfg["save_steps"]) > 0 else "no",
-        save_steps=int(cfg["save_steps"]) or 500,
+        seed=cfg.seed,
+        data_seed=cfg.seed,
+        logging_steps=1,  # metrics.jsonl holds every optimizer step
+        eval_strategy="steps" if eval_set and cfg.eval_steps > 0 else "no",
+        eval_steps=cfg.eval_steps or None,
+        save_strategy="steps" if cfg.save_steps > 0 else "no",
+        save_steps=cfg.save_steps or 500,
         prediction_loss_only=True,
         use_cpu=not cuda,
         dataloader_num_workers=0,
@@ -160,18 +114,14 @@ def train(config, listener=None, control=None):
         disable_tqdm=True,
         include_num_input_tokens_seen="non_padding",
     )
-    bridge = ListenerBridge(listener, control, out, optimizer, "cuda" if cuda else "cpu",
-                            len(train_set), cfg["method"] == "adalora", resuming=bool(cfg["resume_from"]),
-                            has_eval=bool(eval_set), writes_files=main_process)
+    bridge = ListenerBridge(events, control, out, optimizer, device, len(train_set), cfg.method == "adalora",
+                            resuming=bool(cfg.resume_from), has_eval=bool(eval_set), writes_files=main_process)
     trainer = make_trainer(cfg, model, tokenizer, train_set, eval_set, arguments, bridge)
     for noisy in (PrinterCallback, ProgressCallback):
         trainer.remove_callback(noisy)
 
-    resume = cfg["resume_from"]
-    if resume and not os.path.isfile(os.path.join(resume, "trainer_state.json")):
-        raise ValueError(f"{resume}: not a training checkpoint (no trainer_state.json)")
     started = time.perf_counter()
-    trainer.train(resume_from_checkpoint=resume or None)
+    trainer.train(resume_from_checkpoint=cfg.resume_from)
     if eval_set and not bridge.cancelled and bridge.last_eval_step != trainer.state.global_step:
         trainer.evaluate()
     duration = time.perf_counter() - started
@@ -179,88 +129,53 @@ def train(config, listener=None, control=None):
         save_adapter(model, out)
     bridge.close()
 
-    result = {
-        "adapter_dir": out,
-        "metrics_path": os.path.join(out, METRICS_FILE),
-        "config_path": os.path.join(out, CONFIG_FILE),
-        "steps": trainer.state.global_step,
-        "max_steps": trainer.state.max_steps,
-        "epochs": trainer.state.epoch or 0.0,
-        "final_loss": bridge.last_loss,
-        "eval_loss": bridge.last_eval_loss,
-        "duration_seconds": duration,
-        "tokens_per_second": bridge.mean_tokens_per_second(),
-        "optimizer": optimizer,
-        "optimizer_requested": requested,
-        "device": "cuda" if cuda else "cpu",
-        "cancelled": bridge.cancelled,
-        "checkpoint": bridge.last_checkpoint,
-        "notes": [n for n in [note] if n],
-    }
-    if listener is not None:
-        listener.onEnd(json.dumps(result))
+    result = contract.TrainResult(
+        adapter_dir=out, metrics_path=os.path.join(out, METRICS_FILE), config_path=os.path.join(out, CONFIG_FILE),
+        steps=trainer.state.global_step, max_steps=trainer.state.max_steps, epochs=float(trainer.state.epoch or 0.0),
+        final_loss=bridge.last_loss, eval_loss=bridge.last_eval_loss, duration_seconds=duration,
+        tokens_per_second=bridge.mean_tokens_per_second(), optimizer=optimizer, optimizer_requested=cfg.optimizer,
+        device=device, cancelled=bridge.cancelled, checkpoint=bridge.last_checkpoint, notes=[n for n in [note] if n])
+    bridge.send(result)
     return result
 
 
-def train_json(config_json, listener=None, control=None):
-    """train() with the config and the result as JSON text (the form Java passes across Jep)."""
-    return json.dumps(train(json.loads(config_json), listener, control))
-
-
-def load_data(cfg, tokenizer):
-    """(train, eval) examples: tokenized with loss masks, or raw preference pairs for dpo."""
-    def read(path):
-        return data_mod.read_jsonl(path), path
-
-    records, source = (list(cfg["records"]), "records") if cfg["records"] else read(cfg["data"])
-    evals = read(cfg["eval_data"]) if cfg["eval_data"] else None
-    if cfg["method"] == "dpo":
-        def prepare(rows, where):
-            return data_mod.load_preferences(rows, where)
-    else:
-        encoder = data_mod.Encoder(tokenizer, int(cfg["max_length"]), bool(cfg["completion_only_loss"]))
-
-        def prepare(rows, where):
-            return data_mod.load_examples(rows, encoder, where)
-    examples = prepare(records, source)
-    if evals:
-        return examples, prepare(*evals)
-    return data_mod.split(examples, float(cfg["eval_fraction"]), int(cfg["seed"]))
+def train_json(request_json, events=None, control=None):
+    """train() with the request as JSON text (the form Java passes across Jep); the result arrives as
+    the last event."""
+    train(request_json, events, control)
 
 
 def make_trainer(cfg, model, tokenizer, train_set, eval_set, arguments, callback):
     """transformers' Trainer on tokenized examples, or TRL's DPOTrainer on preference pairs (the
     reference model is the base with the adapter switched off)."""
-    if cfg["method"] == "dpo":
-        from datasets import Dataset
+    if cfg.method == "dpo":
         from trl import DPOConfig, DPOTrainer
 
-        args = DPOConfig(**arguments, max_length=int(cfg["max_length"]), beta=float(cfg["dpo_beta"]))
-        return DPOTrainer(model=model, args=args, train_dataset=Dataset.from_list(train_set),
-                          eval_dataset=Dataset.from_list(eval_set) if eval_set else None,
+        args = DPOConfig(**arguments, max_length=cfg.max_length, beta=cfg.dpo_beta)
+        return DPOTrainer(model=model, args=args, train_dataset=train_set, eval_dataset=eval_set,
                           processing_class=tokenizer, callbacks=[callback])
     from transformers import Trainer, TrainingArguments
 
     args = TrainingArguments(**arguments, remove_unused_columns=False, label_names=["labels"])
-    return Trainer(model=model, args=args, train_dataset=train_set, eval_dataset=eval_set or None,
-                   data_collator=data_mod.Collator(tokenizer.pad_token_id), callbacks=[callback])
+    return Trainer(model=model, args=args, train_dataset=train_set, eval_dataset=eval_set,
+                   data_collator=data_mod.collator(tokenizer), callbacks=[callback])
 
 
 def planned_steps(cfg, n_examples):
     """Optimizer steps the run will take: max_steps, else epochs over the data as Trainer counts them."""
-    if cfg["max_steps"] and int(cfg["max_steps"]) > 0:
-        return int(cfg["max_steps"])
-    batches = math.ceil(n_examples / int(cfg["batch_size"]))
-    per_epoch = max(1, batches // int(cfg["grad_accum"]))
-    return max(1, math.ceil(float(cfg["epochs"]) * per_epoch))
+    if cfg.max_steps > 0:
+        return cfg.max_steps
+    batches = math.ceil(n_examples / cfg.batch_size)
+    per_epoch = max(1, batches // cfg.gradient_accumulation)
+    return max(1, math.ceil(cfg.epochs * per_epoch))
 
 
 class ListenerBridge(TrainerCallback):
-    """Forwards Trainer events to the duck-typed listener, writes metrics.jsonl and checks control."""
+    """Turns Trainer events into contract events (sent, and written to the metrics files) and checks control."""
 
-    def __init__(self, listener, control, out, optimizer, device, train_examples, adalora, resuming, has_eval,
+    def __init__(self, events, control, out, optimizer, device, train_examples, adalora, resuming, has_eval,
                  writes_files=True):
-        self.listener, self.control, self.writes_files = listener, control, writes_files
+        self.events, self.control, self.writes_files = events, control, writes_files
         self.out, self.optimizer, self.device = out, optimizer, device
         self.train_examples, self.adalora, self.resuming = train_examples, adalora, resuming
         self.has_eval = has_eval
@@ -269,6 +184,10 @@ class ListenerBridge(TrainerCallback):
         self.metrics = self.eval_metrics = None
         self.run_tokens = self.run_seconds = 0.0
 
+    def send(self, event):
+        if self.events is not None:
+            self.events.accept(contract.dumps(event))
+
     def on_train_begin(self, args, state, control, **kwargs):
         if self.writes_files:
             self.metrics = open_metrics(os.path.join(self.out, METRICS_FILE), state.global_step, self.resuming)
@@ -276,14 +195,18 @@ class ListenerBridge(TrainerCallback):
             self.eval_metrics = open_metrics(os.path.join(self.out, EVAL_METRICS_FILE), state.global_step, self.resuming)
         self.first_step, self.began = state.global_step, time.perf_counter()
         self.mark_time, self.mark_tokens = self.began, state.num_input_tokens_seen
-        if self.listener is not None:
-            self.listener.onStart(int(state.max_steps), int(self.train_examples), self.optimizer, self.device)
+        self.send(contract.TrainStart(max_steps=int(state.max_steps), train_examples=int(self.train_examples),
+                                      optimizer=self.optimizer, device=self.device))
+        self.check_cancelled(control)
 
     def on_optimizer_step(self, args, state, control, model=None, **kwargs):
         if self.adalora:  # AdaLoRA reallocates ranks from the gradients, after step and before zero_grad
             model.base_model.update_and_allocate(state.global_step)
 
     def on_step_end(self, args, state, control, **kwargs):
+        self.check_cancelled(control)
+
+    def check_cancelled(self, control):
         if self.control is not None and self.control.isCancelled():
             self.cancelled = True
             control.should_training_stop = True
@@ -300,35 +223,31 @@ class ListenerBridge(TrainerCallback):
         self.mark_time, self.mark_tokens = now, seen
         done = state.global_step - self.first_step
         eta = (now - self.began) / done * (state.max_steps - state.global_step) if done else 0.0
-        row = {"step": state.global_step, "epoch": float(state.epoch or 0.0), "loss": float(logs["loss"]),
-               "learning_rate": float(logs.get("learning_rate", 0.0)), "tokens_per_second": tokens / seconds,
-               "grad_norm": _float_or_none(logs.get("grad_norm")), "tokens_seen": seen,
-               "elapsed_seconds": now - self.began, "eta_seconds": eta}
-        if "rewards/margins" in logs:  # dpo
-            row["reward_margin"] = float(logs["rewards/margins"])
-            row["reward_accuracy"] = float(logs.get("rewards/accuracies", 0.0))
-        self.last_loss = row["loss"]
-        write_line(self.metrics, row)
-        if self.listener is not None:
-            self.listener.onStep(int(row["step"]), int(state.max_steps), row["epoch"], row["loss"],
-                                 row["learning_rate"], row["tokens_per_second"], float(eta))
+        step = contract.TrainStep(
+            step=int(state.global_step), max_steps=int(state.max_steps), epoch=float(state.epoch or 0.0),
+            loss=float(logs["loss"]), learning_rate=float(logs.get("learning_rate", 0.0)),
+            tokens_per_second=tokens / seconds, eta_seconds=float(eta), grad_norm=_float_or_none(logs.get("grad_norm")),
+            tokens_seen=int(seen), elapsed_seconds=now - self.began,
+            reward_margin=_float_or_none(logs.get("rewards/margins")),  # dpo
+            reward_accuracy=_float_or_none(logs.get("rewards/accuracies")))
+        self.last_loss = step.loss
+        write_line(self.metrics, step)
+        self.send(step)
 
     def on_evaluate(self, args, state, control, metrics=None, **kwargs):
         if not metrics or "eval_loss" not in metrics:
             return
         loss = float(metrics["eval_loss"])
-        perplexity = math.exp(min(loss, 700.0))
+        evaluation = contract.Evaluation(step=int(state.global_step), epoch=float(state.epoch or 0.0), loss=loss,
+                                         perplexity=math.exp(min(loss, 700.0)))
         self.last_eval_loss, self.last_eval_step = loss, state.global_step
-        write_line(self.eval_metrics, {"step": state.global_step, "epoch": float(state.epoch or 0.0),
-                                       "eval_loss": loss, "perplexity": perplexity})
-        if self.listener is not None:
-            self.listener.onEvaluation(int(state.global_step), loss, perplexity)
+        write_line(self.eval_metrics, evaluation)
+        self.send(evaluation)
 
     def on_save(self, args, state, control, **kwargs):
         path = os.path.join(args.output_dir, f"checkpoint-{state.global_step}")
         self.last_checkpoint = path
-        if self.listener is not None:
-            self.listener.onCheckpoint(path, int(state.global_step))
+        self.send(contract.TrainCheckpoint(path=path, step=int(state.global_step)))
 
     def mean_tokens_per_second(self):
         return self.run_tokens / self.run_seconds if self.run_seconds else 0.0
@@ -345,17 +264,17 @@ def open_metrics(path, step, resuming):
     kept = []
     if resuming and os.path.isfile(path):
         with open(path, encoding="utf-8") as f:
-            kept = [line for line in f if line.strip() and json.loads(line)["step"] <= step]
+            kept = [line for line in f if line.strip() and contract.loads_event(line).step <= step]
     f = open(path, "w", encoding="utf-8")
     f.writelines(kept)
     f.flush()
     return f
 
 
-def write_line(f, row):
+def write_line(f, event):
     if f is None:  # a rank other than 0 of a distributed run: rank 0 writes the files
         return
-    f.write(json.dumps(row) + "\n")
+    f.write(contract.dumps(event) + "\n")
     f.flush()
 
 
@@ -393,6 +312,13 @@ def versions():
     except Exception:  # optional for every method but qlora
         pass
     return found
+
+
+def _remove(path):
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass
 
 
 def _float_or_none(value):

@@ -1,11 +1,9 @@
 package io.peft4j;
 
-import io.peft4j.core.Peft4jException;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.peft4j.bridge.PythonEnvironment;
 import io.peft4j.bridge.PythonException;
+import io.peft4j.bridge.PythonRuntime;
+import io.peft4j.core.Peft4jException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -22,9 +20,9 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,24 +61,27 @@ final class DistributedLauncher {
 
     private DistributedLauncher() {}
 
-    /** Starts the ranks for {@code config} (whose {@code distributed()} is set) and supervises them on a thread. */
-    static TrainingHandle start(TrainConfig config, TrainingListener listener) {
-        return start(config, listener, ENTRY, List.of());
+    /** Starts the ranks for {@code request} (whose config's {@code distributed()} is set) and supervises them on a thread. */
+    static TrainingHandle start(TrainRequest request, TrainingListener listener) {
+        return start(request, listener, ENTRY, List.of());
     }
 
     /**
      * Starts the ranks running {@code entryModule} (tests substitute a wrapper) with {@code extraPythonPath}
      * before the bridge package on {@code PYTHONPATH}.
      */
-    static TrainingHandle start(TrainConfig config, TrainingListener listener, String entryModule, List<Path> extraPythonPath) {
+    static TrainingHandle start(TrainRequest request, TrainingListener listener, String entryModule, List<Path> extraPythonPath) {
         TrainingHandle.CancelFlag flag = new TrainingHandle.CancelFlag();
+        TrainingEvents events = new TrainingEvents(listener);
         CompletableFuture<TrainResult> future = new CompletableFuture<>();
-        String configJson = PythonTraining.configJson(config);
+        Distributed distributed = request.config().distributed().orElseThrow();
         Thread.ofPlatform().name("peft4j-distributed").start(() -> {
-            try (Run run = new Run(config.distributed(), configJson, listener, flag)) {
+            try (Run run = new Run(distributed, request, events, flag)) {
                 future.complete(run.execute(entryModule, extraPythonPath));
             } catch (Throwable e) {
-                future.completeExceptionally(e);
+                future.completeExceptionally(events.failure().orElse(e));
+            } finally {
+                TrainingPreflight.cleanUp(request);
             }
         });
         return new TrainingHandle(flag, future);
@@ -125,36 +126,33 @@ final class DistributedLauncher {
         if (!Files.isDirectory(errorDir)) {
             return null;
         }
-        List<JsonNode> errors = new ArrayList<>();
+        List<RankError> errors = new ArrayList<>();
         try (Stream<Path> files = Files.list(errorDir)) {
             for (Path file : files.filter(f -> f.getFileName().toString().matches("rank-\\d+\\.json")).toList()) {
-                errors.add(PythonTraining.readTree(Files.readString(file)));
+                errors.add(Contract.read(Files.readString(file), RankError.class));
             }
         }
-        return errors.stream().min(Comparator.comparingDouble(e -> e.path("time").asDouble())).map(e ->
-                new PythonException(e.path("type").asText(), "rank " + e.path("rank").asInt() + ": " + e.path("message").asText(),
-                        e.path("traceback").asText(), null)).orElse(null);
+        return errors.stream().min(Comparator.comparingDouble(RankError::time)).map(e ->
+                new PythonException(e.type(), "rank " + e.rank() + ": " + e.message(), e.traceback(), null)).orElse(null);
     }
 
     /** One launch: its work directory (spec, cancel file, error files), event socket and process. */
     private static final class Run implements AutoCloseable {
         private final Distributed distributed;
-        private final String configJson;
-        private final PythonTraining.Sink sink;
+        private final TrainRequest request;
+        private final TrainingEvents events;
         private final TrainingHandle.CancelFlag flag;
         private final Path work;
-        private final ServerSocket events;
-        private final AtomicReference<TrainResult> result = new AtomicReference<>();
-        private final AtomicReference<RuntimeException> listenerFailure = new AtomicReference<>();
+        private final ServerSocket socket;
         private final ArrayDeque<String> tail = new ArrayDeque<>();
 
-        Run(Distributed distributed, String configJson, TrainingListener listener, TrainingHandle.CancelFlag flag) throws IOException {
+        Run(Distributed distributed, TrainRequest request, TrainingEvents events, TrainingHandle.CancelFlag flag) throws IOException {
             this.distributed = distributed;
-            this.configJson = configJson;
-            this.sink = new PythonTraining.Sink(listener);
+            this.request = request;
+            this.events = events;
             this.flag = flag;
             this.work = Files.createTempDirectory("peft4j-distributed-");
-            this.events = new ServerSocket(0, 16, InetAddress.getLoopbackAddress());
+            this.socket = new ServerSocket(0, 16, InetAddress.getLoopbackAddress());
         }
 
         TrainResult execute(String entryModule, List<Path> extraPythonPath) throws IOException, InterruptedException {
@@ -175,17 +173,17 @@ final class DistributedLauncher {
             environment.put("PYTHONPATH", String.join(java.io.File.pathSeparator, path));
             environment.put("PATH", env.pythonExecutable().getParent() + java.io.File.pathSeparator + environment.getOrDefault("PATH", ""));
             environment.putIfAbsent("TOKENIZERS_PARALLELISM", "false");
+            if (!PythonRuntime.isVerbose()) {
+                environment.putIfAbsent("TORCH_CPP_LOG_LEVEL", "ERROR"); // set before torch loads in each rank
+            }
             LOG.debug("starting {}", builder.command());
             Process process = builder.start();
             Thread output = Thread.ofPlatform().daemon().name("peft4j-distributed-output").start(() -> drain(process));
             Thread reader = Thread.ofPlatform().daemon().name("peft4j-distributed-events").start(this::acceptEvents);
             int exit = supervise(process);
             output.join();
-            events.close();
+            socket.close();
             reader.join(TimeUnit.SECONDS.toMillis(10));
-            if (listenerFailure.get() != null) {
-                throw listenerFailure.get();
-            }
             if (exit != 0) {
                 PythonException rankError = firstRankError(work.resolve("errors"));
                 if (rankError != null) {
@@ -195,22 +193,15 @@ final class DistributedLauncher {
                 throw new PythonException("DistributedTrainingError",
                         "launcher exit code " + exit + ": " + lastErrorLine(), launcherOutput(), null);
             }
-            if (result.get() == null) {
-                throw new Peft4jException("distributed training ended without reporting a result: " + lastErrorLine());
-            }
-            return result.get();
+            return events.result().orElseThrow(() ->
+                    new Peft4jException("distributed training ended without reporting a result: " + lastErrorLine()));
         }
 
         private Path writeSpec() throws IOException {
-            ObjectNode spec = PythonTraining.JSON.createObjectNode();
-            spec.set("train", PythonTraining.readTree(configJson));
-            spec.put("events_port", events.getLocalPort());
-            spec.put("cancel_file", work.resolve("cancel").toString());
-            spec.put("error_dir", work.resolve("errors").toString());
-            spec.put("backend", distributed.backend());
-            spec.put("world_size", distributed.worldSize());
+            LaunchSpec spec = new LaunchSpec(request, socket.getLocalPort(), work.resolve("cancel"), work.resolve("errors"),
+                    Optional.ofNullable(distributed.backend()), distributed.worldSize(), PythonRuntime.isVerbose());
             Path file = work.resolve("spec.json");
-            Files.writeString(file, PythonTraining.JSON.writeValueAsString(spec));
+            Files.writeString(file, Contract.write(spec));
             return file;
         }
 
@@ -218,7 +209,7 @@ final class DistributedLauncher {
         private int supervise(Process process) throws InterruptedException, IOException {
             long killAt = Long.MAX_VALUE;
             while (!process.waitFor(200, TimeUnit.MILLISECONDS)) {
-                boolean failed = listenerFailure.get() != null;
+                boolean failed = events.failure().isPresent();
                 if ((flag.isCancelled() || failed) && killAt == Long.MAX_VALUE) {
                     Files.writeString(work.resolve("cancel"), "cancel\n");
                     killAt = System.nanoTime() + (failed ? 0 : CANCEL_GRACE.toNanos());
@@ -276,47 +267,29 @@ final class DistributedLauncher {
             }
         }
 
-        /** Reads event lines from each connecting local rank 0 until the socket is closed. */
+        /**
+         * Hands event lines from each connecting local rank 0 to {@link TrainingEvents} until the socket
+         * is closed; after a listener failure ({@link TrainingEvents#failure()}) the run is killed.
+         */
         private void acceptEvents() {
-            while (!events.isClosed()) {
-                try (Socket socket = events.accept();
-                     BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8))) {
+            while (!socket.isClosed()) {
+                try (Socket connection = socket.accept();
+                     BufferedReader in = new BufferedReader(new InputStreamReader(connection.getInputStream(), StandardCharsets.UTF_8))) {
                     for (String line = in.readLine(); line != null; line = in.readLine()) {
-                        deliver(PythonTraining.readTree(line));
+                        events.accept(line);
                     }
                 } catch (IOException closed) {
                     return;
-                } catch (RuntimeException e) {
-                    listenerFailure.compareAndSet(null, e);
+                } catch (RuntimeException | Error listenerFailed) {
                     return;
                 }
-            }
-        }
-
-        private void deliver(JsonNode e) {
-            switch (e.path("event").asText()) {
-                case "start" -> sink.onStart(e.get("max_steps").asLong(), e.get("train_examples").asLong(),
-                        e.get("optimizer").asText(), e.get("device").asText());
-                case "step" -> sink.onStep(e.get("step").asLong(), e.get("max_steps").asLong(), e.get("epoch").asDouble(),
-                        e.get("loss").asDouble(), e.get("learning_rate").asDouble(), e.get("tokens_per_second").asDouble(),
-                        e.get("eta_seconds").asDouble());
-                case "evaluation" -> sink.onEvaluation(e.get("step").asLong(), e.get("eval_loss").asDouble(),
-                        e.get("perplexity").asDouble());
-                case "checkpoint" -> sink.onCheckpoint(e.get("path").asText(), e.get("step").asLong());
-                case "end" -> {
-                    String json = e.get("result").toString();
-                    result.set(PythonTraining.parseResult(json));
-                    PythonTraining.drawLossCurve(result.get().metricsPath());
-                    sink.onEnd(json);
-                }
-                default -> LOG.debug("unknown training event {}", e);
             }
         }
 
         @Override
         public void close() {
             try {
-                events.close();
+                socket.close();
                 try (Stream<Path> walk = Files.walk(work)) {
                     for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
                         Files.deleteIfExists(p);

@@ -1,9 +1,11 @@
 package io.peft4j;
 
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.util.List;
 
 /**
- * Sampling settings for {@link Peft#generate}.
+ * Sampling settings for {@link Peft#generate}; also what the Python bridge receives (snake_case keys).
  *
  * @param maxNewTokens tokens to generate at most
  * @param temperature 0 for greedy decoding, otherwise the sampling temperature
@@ -16,10 +18,15 @@ import java.util.List;
  *     adapters are combined by PEFT's {@code add_weighted_adapter} with {@code cat}, exactly the
  *     weighted sum of their deltas
  */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record GenerateOptions(int maxNewTokens, double temperature, double topP, int topK,
                               double repetitionPenalty, long seed, boolean chat, List<Double> weights) {
 
-    /** Validates the ranges. */
+    /**
+     * Validates the ranges.
+     *
+     * @throws GenerateOptionsException naming the setting out of range
+     */
     public GenerateOptions {
         weights = weights == null ? List.of() : List.copyOf(weights);
         check(maxNewTokens > 0, "max new tokens must be > 0, got " + maxNewTokens);
@@ -29,7 +36,7 @@ public record GenerateOptions(int maxNewTokens, double temperature, double topP,
         check(repetitionPenalty > 0, "repetition penalty must be > 0, got " + repetitionPenalty);
     }
 
-    /** Greedy decoding of up to 64 tokens. */
+    /** Greedy decoding of up to 64 tokens: the defaults, in one place. */
     public static GenerateOptions defaults() {
         return new GenerateOptions(64, 0, 1, 0, 1, 0, false, List.of());
     }
@@ -56,7 +63,7 @@ public record GenerateOptions(int maxNewTokens, double temperature, double topP,
 
     private static void check(boolean ok, String message) {
         if (!ok) {
-            throw new TrainConfigException(message);
+            throw new GenerateOptionsException(message);
         }
     }
 }

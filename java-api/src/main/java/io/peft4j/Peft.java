@@ -1,6 +1,5 @@
 package io.peft4j;
 
-import io.peft4j.data.Dataset;
 import io.peft4j.estimate.Estimate;
 import io.peft4j.estimate.Gpu;
 import io.peft4j.estimate.ModelSource;
@@ -80,43 +79,46 @@ public final class Peft {
     }
 
     /**
-     * Trains an adapter and waits for it.
+     * Trains an adapter and waits for it. Interrupting the calling thread cancels the run (it stops
+     * after its current step) and throws.
      *
-     * @throws TrainConfigException for settings that cannot work
+     * @throws TrainConfigException for settings that cannot work, including a non-empty output
+     *     directory without {@link TrainConfig.Builder#overwrite(boolean) overwrite}
+     * @throws io.peft4j.data.DatasetFormatException for a malformed data file
      * @throws io.peft4j.bridge.PythonException for errors raised in Python, with the traceback
      */
     public static TrainResult train(TrainConfig config) {
         return trainAsync(config, TrainingListener.none()).await();
     }
 
-    /** Trains an adapter and waits for it, reporting events to {@code listener}. */
+    /**
+     * Trains an adapter and waits for it, reporting events to {@code listener}; an exception the
+     * listener throws aborts the run and is thrown here as it was thrown.
+     */
     public static TrainResult train(TrainConfig config, TrainingListener listener) {
         return trainAsync(config, listener).await();
     }
 
     /**
-     * Starts training on a background thread; the handle cancels it or waits for its result. The
-     * data files are validated in Java first: a malformed line fails here, with its file and line
-     * number, before any Python work starts. A {@linkplain TrainConfig#distributed() distributed}
-     * run goes to torchrun/accelerate subprocesses. When training ends, {@code loss.png} is drawn
-     * beside {@code metrics.jsonl}. A base model given as a Hub id is downloaded (or found in the
-     * cache) here, before training starts.
+     * Starts training on a background thread; the handle cancels it or waits for its result. Every
+     * line of the data is checked in Java first (a malformed line fails here, with its file and line
+     * number, before any Python work starts), as are the data's format against the method and the
+     * output directory against the overwrite policy. A {@linkplain TrainConfig#distributed()
+     * distributed} run goes to torchrun/accelerate subprocesses. When training ends, {@code loss.png}
+     * is drawn beside {@code metrics.jsonl} before {@link TrainingListener#onEnd} is called. A base
+     * model given as a Hub id is downloaded (or found in the cache) here, before training starts.
      *
+     * @throws TrainConfigException for data of the wrong format or an output directory that is not free
      * @throws io.peft4j.data.DatasetFormatException for a malformed data file
      */
     public static TrainingHandle trainAsync(TrainConfig config, TrainingListener listener) {
         config = withLocalBaseModel(config);
-        if (config.data() != null) {
-            Dataset.validate(config.data());
-        }
-        if (config.evalData() != null) {
-            Dataset.validate(config.evalData());
-        }
+        TrainRequest request = TrainingPreflight.request(config);
         TrainMemoryCheck.warning(config).ifPresent(LoggerFactory.getLogger(Peft.class)::warn);
-        if (config.distributed() != null) {
-            return DistributedLauncher.start(config, listener);
+        if (config.distributed().isPresent()) {
+            return DistributedLauncher.start(request, listener);
         }
-        return PythonTraining.start(config, listener);
+        return PythonTraining.start(request, listener);
     }
 
     /** {@code config} with a Hub id base model replaced by its snapshot folder (downloaded or found in the cache). */
@@ -127,14 +129,24 @@ public final class Peft {
         return config.toBuilder().baseModel(ModelRef.resolve(config.baseModel().toString())).build();
     }
 
-    /** Generates text from {@code base} with zero, one or several adapters. */
+    /**
+     * Generates text from {@code base} with zero, one or several adapters. The arguments are checked
+     * in Java first.
+     *
+     * @throws GenerateOptionsException for a missing base directory or weights that do not match the adapters
+     * @throws io.peft4j.peft.AdapterFormatException for a folder that is not a PEFT adapter
+     */
     public static Generation generate(Path base, List<Path> adapters, String prompt, GenerateOptions options) {
         return PythonInference.generate(base, adapters, prompt, options);
     }
 
     /**
      * The loss and perplexity of {@code base} plus {@code adapter} (null for the base alone) on a
-     * JSONL set, in batches of 8 examples of at most 512 tokens.
+     * JSONL set, in batches of 8 examples of at most 512 tokens, counting the tokens training trains on.
+     *
+     * @throws GenerateOptionsException for a missing base directory or data file
+     * @throws io.peft4j.peft.AdapterFormatException for a folder that is not a PEFT adapter
+     * @throws io.peft4j.data.DatasetFormatException for a malformed data file
      */
     public static EvalResult evaluate(Path base, Path adapter, Path data) {
         return PythonInference.evaluate(base, adapter, data, 8, 512);

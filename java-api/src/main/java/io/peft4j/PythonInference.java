@@ -1,67 +1,65 @@
 package io.peft4j;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import io.peft4j.bridge.PythonRuntime;
+import io.peft4j.peft.AdapterConfig;
+import io.peft4j.peft.LoraAdapter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.Optional;
 
-/** Calls {@code peft4j_bridge.generate}: generation and evaluation with a base plus adapters. */
+/**
+ * Calls {@code peft4j_bridge.generate}: generation and evaluation with a base plus adapters. Every
+ * argument is checked here first, as merges check theirs, so Python only sees inputs that can work.
+ */
 final class PythonInference {
 
     private PythonInference() {}
 
-    static Generation generate(Path base, List<Path> adapters, String prompt, GenerateOptions o) {
-        requireDirectory(base, "base model");
-        adapters.forEach(a -> requireDirectory(a, "adapter"));
-        if (!o.weights().isEmpty() && o.weights().size() != adapters.size()) {
-            throw new TrainConfigException(o.weights().size() + " weights given for " + adapters.size() + " adapters");
+    static Generation generate(Path base, List<Path> adapters, String prompt, GenerateOptions options) {
+        requireModel(base);
+        adapters.forEach(PythonInference::requireAdapter);
+        if (!options.weights().isEmpty() && options.weights().size() != adapters.size()) {
+            throw new GenerateOptionsException(options.weights().size() + " weights given for " + adapters.size() + " adapters");
         }
-        Map<String, Object> params = new LinkedHashMap<>();
-        params.put("max_new_tokens", o.maxNewTokens());
-        params.put("temperature", o.temperature());
-        params.put("top_p", o.topP());
-        params.put("top_k", o.topK());
-        params.put("repetition_penalty", o.repetitionPenalty());
-        params.put("seed", o.seed());
-        params.put("chat", o.chat());
-        params.put("weights", o.weights().isEmpty() ? null : o.weights());
-        String json = PythonRuntime.get().callAs(String.class, "generate", "generate_json", PythonTraining.abs(base),
-                write(adapters.stream().map(PythonTraining::abs).toList()), prompt, write(params));
-        JsonNode r = PythonTraining.readTree(json);
-        return new Generation(r.get("text").asText(), r.get("prompt_tokens").asInt(), r.get("new_tokens").asInt());
+        GenerateRequest request = new GenerateRequest(base, adapters, prompt, options);
+        String json = PythonRuntime.get().callAs(String.class, "generate", "generate_json", Contract.write(request));
+        return Contract.read(json, Generation.class);
     }
 
     static EvalResult evaluate(Path base, Path adapter, Path data, int batchSize, int maxLength) {
-        requireDirectory(base, "base model");
+        requireModel(base);
         if (adapter != null) {
-            requireDirectory(adapter, "adapter");
+            requireAdapter(adapter);
         }
         if (!Files.isRegularFile(data)) {
-            throw new TrainConfigException(data + ": data file not found");
+            throw new GenerateOptionsException(data + ": data file not found");
         }
-        String params = write(Map.of("batch_size", batchSize, "max_length", maxLength));
-        String json = PythonRuntime.get().callAs(String.class, "generate", "evaluate_json", PythonTraining.abs(base),
-                adapter == null ? "" : PythonTraining.abs(adapter), PythonTraining.abs(data), params);
-        JsonNode r = PythonTraining.readTree(json);
-        return new EvalResult(r.get("loss").asDouble(), r.get("perplexity").asDouble(), r.get("tokens").asLong(),
-                r.get("examples").asInt());
+        EvalRequest request = new EvalRequest(base, Optional.ofNullable(adapter), DataFile.validate(data), batchSize,
+                maxLength, TrainConfig.DEFAULTS.completionOnlyLoss());
+        String json = PythonRuntime.get().callAs(String.class, "generate", "evaluate_json", Contract.write(request));
+        return Contract.read(json, EvalResult.class);
     }
 
-    private static void requireDirectory(Path dir, String what) {
+    private static void requireModel(Path dir) {
         if (!Files.isDirectory(dir)) {
-            throw new TrainConfigException(dir + ": " + what + " directory not found");
+            throw new GenerateOptionsException(dir + ": base model directory not found");
+        }
+        if (!Files.isRegularFile(dir.resolve("config.json"))) {
+            throw new GenerateOptionsException(dir + ": not a model directory (no config.json)");
         }
     }
 
-    private static String write(Object value) {
-        try {
-            return PythonTraining.JSON.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
+    /**
+     * A PEFT adapter folder: a valid {@code adapter_config.json} and safetensors weights (pickles are
+     * refused); a LoRA adapter is loaded in full, as a merge would.
+     */
+    private static void requireAdapter(Path dir) {
+        AdapterConfig config = AdapterConfig.read(dir);
+        if (config.peftType().equals("LORA")) {
+            LoraAdapter.load(dir).close();
+        } else {
+            LoraAdapter.weightsFile(dir);
         }
     }
 }

@@ -1,30 +1,38 @@
 package io.peft4j;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.peft4j.hub.ModelRef;
+import io.peft4j.tuning.Targets;
+import io.peft4j.tuning.TrainMethod;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * Everything one training run needs: an immutable value, validated on construction (each problem is
- * a {@link TrainConfigException} naming the setting). Build it with {@link #builder()}.
+ * a {@link TrainConfigException} naming the setting). Build it with {@link #builder()}; every default
+ * is in {@link #DEFAULTS}, the one place the API, the CLI and the Python bridge take them from.
+ *
+ * <p>It is also the {@code config} the Python bridge receives (snake_case keys, every one present):
+ * the data, the records, the distribution and the overwrite policy are handled in Java and do not cross.
  *
  * @param baseModel a local model directory (config, weights, tokenizer), or a Hugging Face Hub id
  *     ({@code owner/name[@revision]}, see {@link ModelRef}) that is downloaded when the job runs
  * @param data a JSONL file with {@code {"text"}}, {@code {"prompt","completion"}} or
- *     {@code {"messages":[...]}} records ({@code {"prompt","chosen","rejected"}} for DPO); null when
+ *     {@code {"messages":[...]}} records ({@code {"prompt","chosen","rejected"}} for DPO); empty when
  *     {@link #records} are given
  * @param records in-memory records instead of a file: Java records or maps with the same fields
  *     (e.g. {@code record Example(String prompt, String completion)}); empty when {@code data} is given
  * @param outputDir where the adapter, {@code metrics.jsonl}, {@code train_config.json} and
- *     {@code checkpoints/} go
- * @param method the fine-tuning method
+ *     {@code checkpoints/} go; it must be empty or absent unless {@code overwrite} is set or the run
+ *     resumes from one of its own checkpoints
+ * @param method the fine-tuning method (every one but {@link TrainMethod#FULL})
  * @param rank LoRA rank (target rank for AdaLoRA)
  * @param alpha LoRA alpha
  * @param dropout LoRA dropout, in [0, 1)
@@ -39,36 +47,76 @@ import java.util.regex.PatternSyntaxException;
  * @param seed seeds adapter initialisation, data order and dropout
  * @param scheduler learning-rate schedule, as transformers names it ({@code linear}, {@code cosine}, ...)
  * @param warmupSteps linear warm-up steps
- * @param optimizer a transformers optimizer name, or null for the method's default
- *     ({@code paged_adamw_8bit} for QLoRA, {@code adamw_torch} otherwise)
+ * @param weightDecay AdamW weight decay
+ * @param maxGradNorm gradients are clipped to this norm
+ * @param optimizer a transformers optimizer name; the builder's default is the method's
+ *     ({@link TrainMethod#defaultOptimizer()}: {@code paged_adamw_8bit} for QLoRA, {@code adamw_torch} otherwise)
  * @param completionOnlyLoss for prompt/completion and chat data, train on the completion or
  *     assistant turns only (prompt tokens get label -100)
- * @param evalData a JSONL file to evaluate on, or null
+ * @param evalData a JSONL file to evaluate on
  * @param evalFraction share of the training data held out for evaluation when no {@code evalData}, in [0, 1)
  * @param evalSteps evaluate every this many steps; 0 evaluates once at the end (when there is eval data)
  * @param saveSteps checkpoint every this many steps; 0 checkpoints only on cancellation
- * @param resumeFrom a checkpoint directory ({@code outputDir/checkpoints/checkpoint-N}) to continue from, or null
+ * @param resumeFrom a checkpoint directory ({@code outputDir/checkpoints/checkpoint-N}) to continue from
  * @param device {@code auto} (CUDA when available) or {@code cpu}
- * @param dpoBase for {@link TrainMethod#DPO}: the adapter trained, one of {@link #DPO_BASES}
+ * @param dpoBase for {@link TrainMethod#DPO}: the adapter trained, a LoRA kind ({@link TrainMethod#isLoraKind()})
  * @param dpoBeta for {@link TrainMethod#DPO}: how strongly the policy is held near the reference, > 0
- * @param distributed several processes or machines through torchrun/accelerate, or null for one
+ * @param distributed several processes or machines through torchrun/accelerate; empty for one
  *     process in this JVM's embedded Python
+ * @param overwrite whether training may replace a non-empty {@code outputDir}: it is emptied when
+ *     training starts (never when it holds an input, such as the data)
  */
-public record TrainConfig(Path baseModel, Path data, List<?> records, Path outputDir, TrainMethod method,
-                          int rank, double alpha, double dropout, Targets targets, int numVirtualTokens,
-                          double learningRate, double epochs, int maxSteps, int batchSize,
-                          int gradientAccumulation, int maxLength, long seed, String scheduler,
-                          int warmupSteps, String optimizer, boolean completionOnlyLoss, Path evalData,
-                          double evalFraction, int evalSteps, int saveSteps, Path resumeFrom, String device,
-                          TrainMethod dpoBase, double dpoBeta, Distributed distributed) {
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+public record TrainConfig(Path baseModel, @JsonIgnore Optional<Path> data, @JsonIgnore List<?> records, Path outputDir,
+                          TrainMethod method, int rank, double alpha, double dropout, Targets targets,
+                          int numVirtualTokens, double learningRate, double epochs, int maxSteps, int batchSize,
+                          int gradientAccumulation, int maxLength, long seed, String scheduler, int warmupSteps,
+                          double weightDecay, double maxGradNorm, String optimizer, boolean completionOnlyLoss,
+                          @JsonIgnore Optional<Path> evalData, double evalFraction, int evalSteps, int saveSteps,
+                          Optional<Path> resumeFrom, String device, TrainMethod dpoBase, double dpoBeta,
+                          @JsonIgnore Optional<Distributed> distributed, @JsonIgnore boolean overwrite) {
+
+    /**
+     * The defaults of every setting that has one.
+     *
+     * @param method LoRA
+     * @param rank 8
+     * @param alpha 16
+     * @param dropout 0.05
+     * @param targets PEFT's default for the architecture
+     * @param numVirtualTokens 8
+     * @param learningRate 2e-4
+     * @param epochs 1
+     * @param maxSteps 0 (train for {@code epochs})
+     * @param batchSize 4
+     * @param gradientAccumulation 1
+     * @param maxLength 512
+     * @param seed 42
+     * @param scheduler {@code linear}
+     * @param warmupSteps 0
+     * @param weightDecay 0
+     * @param maxGradNorm 1
+     * @param completionOnlyLoss true
+     * @param evalFraction 0
+     * @param evalSteps 0 (evaluate at the end)
+     * @param saveSteps 0 (checkpoint only when cancelled)
+     * @param device {@code auto}
+     * @param dpoBase LoRA
+     * @param dpoBeta 0.1
+     */
+    public record Defaults(TrainMethod method, int rank, double alpha, double dropout, Targets targets,
+                           int numVirtualTokens, double learningRate, double epochs, int maxSteps, int batchSize,
+                           int gradientAccumulation, int maxLength, long seed, String scheduler, int warmupSteps,
+                           double weightDecay, double maxGradNorm, boolean completionOnlyLoss, double evalFraction,
+                           int evalSteps, int saveSteps, String device, TrainMethod dpoBase, double dpoBeta) {}
+
+    /** The defaults, in one place: the builder, the CLI and (through the builder) Python take them from here. */
+    public static final Defaults DEFAULTS = new Defaults(TrainMethod.LORA, 8, 16, 0.05, Targets.peftDefault(), 8, 2e-4,
+            1, 0, 4, 1, 512, 42, "linear", 0, 0, 1, true, 0, 0, 0, "auto", TrainMethod.LORA, 0.1);
 
     /** Learning-rate schedules transformers offers. */
     public static final Set<String> SCHEDULERS = Set.of("linear", "cosine", "cosine_with_restarts", "polynomial",
             "constant", "constant_with_warmup", "inverse_sqrt", "cosine_with_min_lr", "warmup_stable_decay");
-
-    /** The adapters {@link TrainMethod#DPO} can train. */
-    public static final Set<TrainMethod> DPO_BASES = Set.of(TrainMethod.LORA, TrainMethod.QLORA, TrainMethod.DORA,
-            TrainMethod.RSLORA);
 
     /** Validates every setting. */
     public TrainConfig {
@@ -76,10 +124,11 @@ public record TrainConfig(Path baseModel, Path data, List<?> records, Path outpu
         require(Files.isDirectory(baseModel) || ModelRef.isHubId(baseModel.toString()), baseModel + ": base model directory not found");
         require(!Files.isDirectory(baseModel) || Files.isRegularFile(baseModel.resolve("config.json")),
                 baseModel + ": not a model directory (no config.json)");
+        data = data == null ? Optional.empty() : data;
         records = records == null ? List.of() : List.copyOf(records);
-        require(data != null || !records.isEmpty(), "training data is required (a JSONL file or records)");
-        require(data == null || records.isEmpty(), "give either a data file or records, not both");
-        require(data == null || Files.isRegularFile(data), data + ": data file not found");
+        require(data.isPresent() || !records.isEmpty(), "training data is required (a JSONL file or records)");
+        require(data.isEmpty() || records.isEmpty(), "give either a data file or records, not both");
+        require(data.isEmpty() || Files.isRegularFile(data.get()), data.map(d -> d + ": data file not found").orElse(""));
         for (Object record : records) {
             require(record instanceof Record || record instanceof Map<?, ?>,
                     "records must be Java records or maps, found " + record.getClass().getName());
@@ -87,6 +136,8 @@ public record TrainConfig(Path baseModel, Path data, List<?> records, Path outpu
         require(outputDir != null, "output directory is required");
         require(!Files.isRegularFile(outputDir), outputDir + ": output directory is a file");
         Objects.requireNonNull(method, "method");
+        require(method.isAdapter(), "method full trains every weight, which peft4j does not do (it trains adapters);"
+                + " 'peft4j estimate' covers it");
         Objects.requireNonNull(targets, "targets");
         require(rank > 0, "rank must be > 0, got " + rank);
         require(alpha > 0, "alpha must be > 0, got " + alpha);
@@ -100,19 +151,26 @@ public record TrainConfig(Path baseModel, Path data, List<?> records, Path outpu
         require(maxLength > 1, "max length must be > 1, got " + maxLength);
         require(SCHEDULERS.contains(scheduler), "unknown scheduler '" + scheduler + "'; known: " + String.join(", ", SCHEDULERS.stream().sorted().toList()));
         require(warmupSteps >= 0, "warmup steps must be >= 0, got " + warmupSteps);
-        require(evalData == null || Files.isRegularFile(evalData), evalData + ": eval data file not found");
+        require(weightDecay >= 0, "weight decay must be >= 0, got " + weightDecay);
+        require(maxGradNorm > 0, "max grad norm must be > 0, got " + maxGradNorm);
+        evalData = evalData == null ? Optional.empty() : evalData;
+        require(evalData.isEmpty() || Files.isRegularFile(evalData.get()), evalData.map(d -> d + ": eval data file not found").orElse(""));
         require(evalFraction >= 0 && evalFraction < 1, "eval fraction must be in [0, 1), got " + evalFraction);
         require(evalSteps >= 0, "eval steps must be >= 0, got " + evalSteps);
         require(saveSteps >= 0, "save steps must be >= 0, got " + saveSteps);
-        require(resumeFrom == null || Files.isRegularFile(resumeFrom.resolve("trainer_state.json")),
-                resumeFrom + ": not a training checkpoint (no trainer_state.json)");
+        resumeFrom = resumeFrom == null ? Optional.empty() : resumeFrom;
+        require(resumeFrom.isEmpty() || Files.isRegularFile(resumeFrom.get().resolve("trainer_state.json")),
+                resumeFrom.map(r -> r + ": not a training checkpoint (no trainer_state.json)").orElse(""));
         require("auto".equals(device) || "cpu".equals(device), "device must be auto or cpu, got " + device);
-        require(optimizer == null || !optimizer.isBlank(), "optimizer name is blank");
-        require(DPO_BASES.contains(dpoBase), "dpo base must be lora, qlora, dora or rslora, got " + dpoBase);
+        Objects.requireNonNull(dpoBase, "dpo base");
+        require(dpoBase.isLoraKind(), "dpo base must be lora, qlora, dora or rslora, got " + dpoBase);
         require(dpoBeta > 0, "dpo beta must be > 0, got " + dpoBeta);
+        optimizer = optimizer == null ? adapterMethod(method, dpoBase).defaultOptimizer() : optimizer;
+        require(!optimizer.isBlank(), "optimizer name is blank");
+        distributed = distributed == null ? Optional.empty() : distributed;
     }
 
-    /** A builder with the defaults: LoRA, rank 8, alpha 16, dropout 0.05, lr 2e-4, one epoch, batch 4. */
+    /** A builder with the {@link #DEFAULTS}. */
     public static Builder builder() {
         return new Builder();
     }
@@ -122,127 +180,71 @@ public record TrainConfig(Path baseModel, Path data, List<?> records, Path outpu
         return new Builder(this);
     }
 
+    /** The method whose adapter is trained: {@link #dpoBase} for DPO, else {@link #method}. */
+    public TrainMethod adapterMethod() {
+        return adapterMethod(method, dpoBase);
+    }
+
+    private static TrainMethod adapterMethod(TrainMethod method, TrainMethod dpoBase) {
+        return method == TrainMethod.DPO ? dpoBase : method;
+    }
+
     private static void require(boolean ok, String message) {
         if (!ok) {
             throw new TrainConfigException(message);
         }
     }
 
-    /**
-     * Which modules get adapters: PEFT's default for the architecture, every linear layer except the
-     * output head, a regular expression matched against full module names, or module-name suffixes.
-     *
-     * @param isAllLinear PEFT's {@code all-linear}
-     * @param regex a pattern PEFT full-matches against module names, or null
-     * @param names module names such as {@code q_proj}, or empty
-     */
-    public record Targets(boolean isAllLinear, String regex, List<String> names) {
-
-        /** Validates: at most one kind, a regex that compiles, names without blanks. */
-        public Targets {
-            names = names == null ? List.of() : List.copyOf(names);
-            int kinds = (isAllLinear ? 1 : 0) + (regex != null ? 1 : 0) + (names.isEmpty() ? 0 : 1);
-            require(kinds <= 1, "targets: give all-linear, a regex or names, not several");
-            require(names.stream().noneMatch(String::isBlank), "targets: blank module name");
-            if (regex != null) {
-                try {
-                    Pattern.compile(regex);
-                } catch (PatternSyntaxException e) {
-                    throw new TrainConfigException("targets: invalid regex '" + regex + "': " + e.getDescription());
-                }
-            }
-        }
-
-        /** PEFT's default target modules for the model's architecture. */
-        public static Targets defaults() {
-            return new Targets(false, null, List.of());
-        }
-
-        /** Every linear layer except the output head. */
-        public static Targets allLinear() {
-            return new Targets(true, null, List.of());
-        }
-
-        /** Modules whose names end with one of {@code names}, e.g. {@code q_proj}, {@code v_proj}. */
-        public static Targets names(String... names) {
-            require(names.length > 0, "targets: no module names");
-            return new Targets(false, null, List.of(names));
-        }
-
-        /** Modules whose full name matches {@code regex} entirely. */
-        public static Targets regex(String regex) {
-            return new Targets(false, regex, List.of());
-        }
-
-        /**
-         * Parses the CLI form: {@code all-linear}, a comma-separated list of names, or a regex
-         * (anything with characters other than letters, digits, {@code _}, {@code -}, {@code .} and commas).
-         */
-        public static Targets parse(String text) {
-            String trimmed = text.strip();
-            if (trimmed.equals("all-linear")) {
-                return allLinear();
-            }
-            if (trimmed.matches("[A-Za-z0-9_.,\\- ]+")) {
-                return names(Arrays.stream(trimmed.split(",")).map(String::strip)
-                        .filter(s -> !s.isEmpty()).toArray(String[]::new));
-            }
-            return regex(trimmed);
-        }
-
-        /** The value PEFT's {@code target_modules} takes: null, {@code "all-linear"}, the regex, or the names. */
-        public Object peftValue() {
-            if (isAllLinear) {
-                return "all-linear";
-            }
-            return regex != null ? regex : names.isEmpty() ? null : names;
-        }
-    }
-
-    /** Collects settings; {@link #build()} validates them. */
+    /** Collects settings, starting from {@link #DEFAULTS}; {@link #build()} validates them. */
     public static final class Builder {
         private Path baseModel;
         private Path data;
         private List<?> records = List.of();
         private Path outputDir;
-        private TrainMethod method = TrainMethod.LORA;
-        private int rank = 8;
-        private double alpha = 16;
-        private double dropout = 0.05;
-        private Targets targets = Targets.defaults();
-        private int numVirtualTokens = 8;
-        private double learningRate = 2e-4;
-        private double epochs = 1;
-        private int maxSteps;
-        private int batchSize = 4;
-        private int gradientAccumulation = 1;
-        private int maxLength = 512;
-        private long seed = 42;
-        private String scheduler = "linear";
-        private int warmupSteps;
-        private String optimizer;
-        private boolean completionOnlyLoss = true;
+        private TrainMethod method = DEFAULTS.method();
+        private int rank = DEFAULTS.rank();
+        private double alpha = DEFAULTS.alpha();
+        private double dropout = DEFAULTS.dropout();
+        private Targets targets = DEFAULTS.targets();
+        private int numVirtualTokens = DEFAULTS.numVirtualTokens();
+        private double learningRate = DEFAULTS.learningRate();
+        private double epochs = DEFAULTS.epochs();
+        private int maxSteps = DEFAULTS.maxSteps();
+        private int batchSize = DEFAULTS.batchSize();
+        private int gradientAccumulation = DEFAULTS.gradientAccumulation();
+        private int maxLength = DEFAULTS.maxLength();
+        private long seed = DEFAULTS.seed();
+        private String scheduler = DEFAULTS.scheduler();
+        private int warmupSteps = DEFAULTS.warmupSteps();
+        private double weightDecay = DEFAULTS.weightDecay();
+        private double maxGradNorm = DEFAULTS.maxGradNorm();
+        private String optimizer; // null: the method's default
+        private boolean completionOnlyLoss = DEFAULTS.completionOnlyLoss();
         private Path evalData;
-        private double evalFraction;
-        private int evalSteps;
-        private int saveSteps;
+        private double evalFraction = DEFAULTS.evalFraction();
+        private int evalSteps = DEFAULTS.evalSteps();
+        private int saveSteps = DEFAULTS.saveSteps();
         private Path resumeFrom;
-        private String device = "auto";
-        private TrainMethod dpoBase = TrainMethod.LORA;
-        private double dpoBeta = 0.1;
+        private String device = DEFAULTS.device();
+        private TrainMethod dpoBase = DEFAULTS.dpoBase();
+        private double dpoBeta = DEFAULTS.dpoBeta();
         private Distributed distributed;
+        private boolean overwrite;
 
         private Builder() {}
 
         private Builder(TrainConfig c) {
-            baseModel = c.baseModel; data = c.data; records = c.records; outputDir = c.outputDir; method = c.method;
-            rank = c.rank; alpha = c.alpha; dropout = c.dropout; targets = c.targets; numVirtualTokens = c.numVirtualTokens;
-            learningRate = c.learningRate; epochs = c.epochs; maxSteps = c.maxSteps; batchSize = c.batchSize;
-            gradientAccumulation = c.gradientAccumulation; maxLength = c.maxLength; seed = c.seed;
-            scheduler = c.scheduler; warmupSteps = c.warmupSteps; optimizer = c.optimizer;
-            completionOnlyLoss = c.completionOnlyLoss; evalData = c.evalData; evalFraction = c.evalFraction;
-            evalSteps = c.evalSteps; saveSteps = c.saveSteps; resumeFrom = c.resumeFrom; device = c.device;
-            dpoBase = c.dpoBase; dpoBeta = c.dpoBeta; distributed = c.distributed;
+            baseModel = c.baseModel; data = c.data.orElse(null); records = c.records; outputDir = c.outputDir;
+            method = c.method; rank = c.rank; alpha = c.alpha; dropout = c.dropout; targets = c.targets;
+            numVirtualTokens = c.numVirtualTokens; learningRate = c.learningRate; epochs = c.epochs;
+            maxSteps = c.maxSteps; batchSize = c.batchSize; gradientAccumulation = c.gradientAccumulation;
+            maxLength = c.maxLength; seed = c.seed; scheduler = c.scheduler; warmupSteps = c.warmupSteps;
+            weightDecay = c.weightDecay; maxGradNorm = c.maxGradNorm;
+            optimizer = c.optimizer.equals(c.adapterMethod().defaultOptimizer()) ? null : c.optimizer;
+            completionOnlyLoss = c.completionOnlyLoss; evalData = c.evalData.orElse(null);
+            evalFraction = c.evalFraction; evalSteps = c.evalSteps; saveSteps = c.saveSteps;
+            resumeFrom = c.resumeFrom.orElse(null); device = c.device; dpoBase = c.dpoBase; dpoBeta = c.dpoBeta;
+            distributed = c.distributed.orElse(null); overwrite = c.overwrite;
         }
 
         /** The base model: a local directory with config, weights and tokenizer. */
@@ -312,13 +314,19 @@ public record TrainConfig(Path baseModel, Path data, List<?> records, Path outpu
         /** Learning-rate schedule and linear warm-up steps. */
         public Builder scheduler(String name, int warmupSteps) { this.scheduler = name; this.warmupSteps = warmupSteps; return this; }
 
+        /** AdamW weight decay. */
+        public Builder weightDecay(double decay) { this.weightDecay = decay; return this; }
+
+        /** Gradient clipping norm. */
+        public Builder maxGradNorm(double norm) { this.maxGradNorm = norm; return this; }
+
         /** A transformers optimizer name, or null for the method's default. */
         public Builder optimizer(String name) { this.optimizer = name; return this; }
 
         /** Train on completions / assistant turns only (default true). */
         public Builder completionOnlyLoss(boolean on) { this.completionOnlyLoss = on; return this; }
 
-        /** A JSONL file to evaluate on. */
+        /** A JSONL file to evaluate on, or null for none. */
         public Builder evalData(Path jsonl) { this.evalData = jsonl; return this; }
 
         /** Share of the training data held out for evaluation. */
@@ -330,7 +338,7 @@ public record TrainConfig(Path baseModel, Path data, List<?> records, Path outpu
         /** Checkpoint every this many steps (0: only on cancellation). */
         public Builder saveSteps(int steps) { this.saveSteps = steps; return this; }
 
-        /** Continue from a checkpoint directory. */
+        /** Continue from a checkpoint directory, or null to start afresh. */
         public Builder resumeFrom(Path checkpoint) { this.resumeFrom = checkpoint; return this; }
 
         /** {@code auto} or {@code cpu}. */
@@ -343,15 +351,25 @@ public record TrainConfig(Path baseModel, Path data, List<?> records, Path outpu
         public Builder distributed(Distributed distributed) { this.distributed = distributed; return this; }
 
         /**
+         * Whether training may replace a non-empty output directory (default false: such a directory is
+         * refused, as every peft4j writer refuses one, unless the run resumes from one of its
+         * checkpoints). With true, the directory is emptied when training starts; one that holds an
+         * input (the data, the base model, the checkpoint resumed from) is refused even then.
+         */
+        public Builder overwrite(boolean overwrite) { this.overwrite = overwrite; return this; }
+
+        /**
          * The validated configuration.
          *
          * @throws TrainConfigException naming the first setting that cannot work
          */
         public TrainConfig build() {
-            return new TrainConfig(baseModel, data, records, outputDir, method, rank, alpha, dropout, targets,
-                    numVirtualTokens, learningRate, epochs, maxSteps, batchSize, gradientAccumulation, maxLength,
-                    seed, scheduler, warmupSteps, optimizer, completionOnlyLoss, evalData, evalFraction,
-                    evalSteps, saveSteps, resumeFrom, device, dpoBase, dpoBeta, distributed);
+            return new TrainConfig(baseModel, Optional.ofNullable(data), records, outputDir, method, rank, alpha,
+                    dropout, targets, numVirtualTokens, learningRate, epochs, maxSteps, batchSize,
+                    gradientAccumulation, maxLength, seed, scheduler, warmupSteps, weightDecay, maxGradNorm, optimizer,
+                    completionOnlyLoss, Optional.ofNullable(evalData), evalFraction, evalSteps, saveSteps,
+                    Optional.ofNullable(resumeFrom), device, dpoBase, dpoBeta, Optional.ofNullable(distributed),
+                    overwrite);
         }
     }
 }

@@ -1,14 +1,12 @@
 package io.peft4j;
 
 import io.peft4j.core.Peft4jException;
-
 import io.peft4j.estimate.Estimate;
-import io.peft4j.estimate.LoraTargets;
-import io.peft4j.estimate.Method;
 import io.peft4j.estimate.ModelSource;
 import io.peft4j.estimate.Optimizer;
 import io.peft4j.estimate.Precision;
 import io.peft4j.estimate.TrainingPlan;
+import io.peft4j.tuning.TrainMethod;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +17,8 @@ import java.util.Optional;
  * The memory check {@link Peft#train} runs before starting: the estimate of the run as the bridge
  * will do it (fp32 base for LoRA/DoRA/rsLoRA; NF4 + bf16 compute, fp32 upcast of the rest and
  * gradient checkpointing for QLoRA, as {@code prepare_model_for_kbit_training} does; fp32 adapters;
- * the optimizer the bridge picks) against the device's memory. Only CPU runs are checked: the JVM
+ * the configured optimizer) against the device's memory; methods the estimator does not model
+ * (AdaLoRA, IA3, prompt tuning, DPO) are not checked. Only CPU runs are checked: the JVM
  * cannot see a GPU's memory (use {@code peft4j estimate --gpu} for that). Never blocks training.
  */
 final class TrainMemoryCheck {
@@ -40,21 +39,16 @@ final class TrainMemoryCheck {
 
     /** A warning when the estimated peak of {@code config} exceeds {@code deviceBytes}, else empty. */
     static Optional<String> warning(TrainConfig config, long deviceBytes) {
-        Method method = switch (config.method()) {
-            case LORA, RSLORA -> Method.LORA;
-            case DORA -> Method.DORA;
-            case QLORA -> Method.QLORA;
-            default -> null;
-        };
-        if (method == null) {
+        TrainMethod method = config.method();
+        if (!TrainingPlan.ESTIMATED.contains(method)) {
             return Optional.empty();
         }
         Estimate estimate;
         try {
-            boolean qlora = method == Method.QLORA;
-            TrainingPlan plan = TrainingPlan.builder().method(method).rank(config.rank()).targets(targets(config))
+            boolean qlora = method == TrainMethod.QLORA;
+            TrainingPlan plan = TrainingPlan.builder().method(method).rank(config.rank()).targets(config.targets())
                     .precision(qlora ? Precision.BF16 : Precision.FP32).adapterPrecision(Precision.FP32)
-                    .optimizer(optimizer(config.optimizer(), qlora)).batchSize(config.batchSize())
+                    .optimizer(optimizer(config.optimizer())).batchSize(config.batchSize())
                     .seqLen(config.maxLength()).gradientCheckpointing(qlora)
                     .gradientAccumulation(config.gradientAccumulation()).build();
             estimate = Estimate.of(ModelSource.resolve(config.baseModel().toString()), plan, null, 0, null);
@@ -70,20 +64,8 @@ final class TrainMemoryCheck {
                 + "see 'peft4j estimate')", peak / GIB, deviceBytes / GIB));
     }
 
-    private static LoraTargets targets(TrainConfig config) {
-        TrainConfig.Targets t = config.targets();
-        if (t.isAllLinear()) {
-            return LoraTargets.allLinear();
-        }
-        if (t.regex() != null) {
-            return LoraTargets.regex(t.regex());
-        }
-        return t.names().isEmpty() ? null : LoraTargets.names(t.names());
-    }
-
-    /** The optimizer the bridge runs for a Trainer {@code optim} name (the bridge's default when null). */
-    private static Optimizer optimizer(String name, boolean qlora) {
-        String optim = name != null ? name : qlora ? "paged_adamw_8bit" : "adamw_torch";
+    /** The estimator's optimizer for a transformers {@code optim} name. */
+    private static Optimizer optimizer(String optim) {
         return switch (optim) {
             case "adamw_8bit", "adamw_bnb_8bit" -> Optimizer.ADAMW_8BIT;
             case "paged_adamw_8bit" -> Optimizer.PAGED_ADAMW_8BIT;

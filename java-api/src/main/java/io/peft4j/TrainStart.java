@@ -1,5 +1,8 @@
 package io.peft4j;
 
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+
 /**
  * Training has begun.
  *
@@ -8,4 +11,5 @@ package io.peft4j;
  * @param optimizer the optimizer that runs
  * @param device {@code cpu} or {@code cuda}
  */
-public record TrainStart(long maxSteps, long trainExamples, String optimizer, String device) {}
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+public record TrainStart(long maxSteps, long trainExamples, String optimizer, String device) implements TrainingEvent {}

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.peft4j.bridge.PythonException;
 import io.peft4j.safetensors.SafetensorsFile;
 import io.peft4j.safetensors.TensorInfo;
+import io.peft4j.tuning.Targets;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,7 +36,7 @@ class DistributedTrainingTest {
     private static TrainConfig.Builder tiny(Path out, int batchSize) {
         return TrainConfig.builder().baseModel(TinyFixtures.model()).data(TinyFixtures.text()).outputDir(out)
                 .maxSteps(20).batchSize(batchSize).maxLength(64).learningRate(1e-2).dropout(0)
-                .targets(TrainConfig.Targets.allLinear()).device("cpu");
+                .targets(Targets.allLinear()).device("cpu");
     }
 
     @Test
@@ -104,13 +105,27 @@ class DistributedTrainingTest {
         assertEquals(6, one.steps());
         assertFalse(zero.cancelled() || one.cancelled());
         assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), nodeOneSteps, "node 1's local rank 0 reports the global steps too");
-        assertEquals(zero.finalLoss(), one.finalLoss(), 0.0,
+        assertEquals(zero.finalLoss().orElseThrow(), one.finalLoss().orElseThrow(), 0.0,
                 "both nodes report the loss averaged over all ranks");
         assertTrue(Files.isRegularFile(dir.resolve("node0").resolve("adapter_model.safetensors")));
         assertFalse(Files.exists(dir.resolve("node1").resolve("adapter_model.safetensors")), "only global rank 0 writes");
     }
 
     /** A free loopback port below {@code net.ipv4.ip_local_port_range}, where the kernel never picks ports itself. */
+    private static int freePortBelowTheEphemeralRange() throws IOException {
+        // readAllLines, not readString: procfs reports a size of 0 and readString then returns one byte
+        int low = Integer.parseInt(Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).getFirst()
+                .strip().split("\\s+")[0]);
+        int start = 20000 + new java.util.Random().nextInt(Math.max(1, low - 21000));
+        for (int port = start; port < low; port++) {
+            try (java.net.ServerSocket probe = new java.net.ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+                return port;
+            } catch (IOException taken) {
+                // try the next one
+            }
+        }
+        throw new IOException("no free port between " + start + " and " + low);
+    }
 
     @Test
     void cancelStopsEveryRankAtTheSameStepWithACheckpoint(@TempDir Path dir) {
@@ -129,6 +144,7 @@ class DistributedTrainingTest {
         assertTrue(stopped.cancelled());
         assertTrue(stopped.steps() >= 2 && stopped.steps() < 200, "stopped soon after the request: " + stopped.steps());
         assertEquals(List.of(dir.resolve("checkpoints").resolve("checkpoint-" + stopped.steps())), checkpoints);
+        assertEquals(checkpoints, stopped.checkpoint().stream().toList());
         assertTrue(Files.isRegularFile(checkpoints.getFirst().resolve("adapter_model.safetensors")));
         assertTrue(Files.isRegularFile(checkpoints.getFirst().resolve("rng_state_1.pth")), "rank 1 took part in the checkpoint");
     }
@@ -136,7 +152,7 @@ class DistributedTrainingTest {
     @Test
     void aCrashedRankFailsTheRunWithThatRanksTraceback(@TempDir Path dir) {
         TrainConfig config = tiny(dir, 2).distributed(Distributed.processes(2)).build();
-        TrainingHandle handle = DistributedLauncher.start(config, TrainingListener.none(), "crash_rank_one",
+        TrainingHandle handle = DistributedLauncher.start(TrainingPreflight.request(config), TrainingListener.none(), "crash_rank_one",
                 List.of(Path.of("src/test/python").toAbsolutePath()));
         PythonException e = assertThrows(PythonException.class, handle::await);
         assertEquals("RuntimeError", e.pythonType());
@@ -204,20 +220,5 @@ class DistributedTrainingTest {
                 assertTrue(worst <= tolerance * Math.max(scale, 1e-12), info.name() + ": differs by " + worst + " (largest value " + scale + ")");
             }
         }
-    }
-
-    private static int freePortBelowTheEphemeralRange() throws IOException {
-        // readAllLines, not readString: procfs reports a size of 0 and readString then returns one byte
-        int low = Integer.parseInt(Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).getFirst()
-                .strip().split("\\s+")[0]);
-        int start = 20000 + new java.util.Random().nextInt(Math.max(1, low - 21000));
-        for (int port = start; port < low; port++) {
-            try (java.net.ServerSocket probe = new java.net.ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
-                return port;
-            } catch (IOException taken) {
-                // try the next one
-            }
-        }
-        throw new IOException("no free port between " + start + " and " + low);
     }
 }

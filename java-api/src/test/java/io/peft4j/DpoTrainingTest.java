@@ -6,7 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.peft4j.bridge.PythonException;
+import io.peft4j.tuning.Targets;
+import io.peft4j.tuning.TrainMethod;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,15 +30,13 @@ class DpoTrainingTest {
         Path data = Files.write(dir.resolve("pref.jsonl"), lines);
         TrainConfig config = TrainConfig.builder().baseModel(TinyFixtures.model()).data(data).outputDir(dir.resolve("out"))
                 .method(TrainMethod.DPO).maxSteps(10).batchSize(4).maxLength(64).learningRate(1e-2)
-                .targets(TrainConfig.Targets.allLinear()).build();
+                .targets(Targets.allLinear()).build();
         TrainResult result = Peft.train(config);
         assertEquals(10, result.steps());
 
         ObjectMapper json = new ObjectMapper();
-        List<Double> margins = new ArrayList<>();
-        for (String line : Files.readAllLines(result.metricsPath())) {
-            margins.add(json.readTree(line).get("reward_margin").asDouble());
-        }
+        List<Double> margins = TrainingMetrics.steps(result.metricsPath()).stream()
+                .map(step -> step.rewardMargin().orElseThrow()).toList();
         assertEquals(10, margins.size());
         double first = margins.subList(0, 3).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
         double last = margins.subList(7, 10).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
@@ -56,27 +55,22 @@ class DpoTrainingTest {
         Path data = Files.write(dir.resolve("pref.jsonl"), lines);
         TrainConfig config = TrainConfig.builder().baseModel(TinyFixtures.model()).data(data).outputDir(dir.resolve("out"))
                 .method(TrainMethod.DPO).dpo(TrainMethod.QLORA, 0.1).maxSteps(4).batchSize(4).maxLength(64)
-                .learningRate(1e-2).targets(TrainConfig.Targets.allLinear()).build();
+                .learningRate(1e-2).targets(Targets.allLinear()).build();
         TrainResult result = Peft.train(config);
         assertEquals(4, result.steps());
         assertEquals("adamw_8bit", result.optimizer(), "QLoRA's default optimizer (unpaged on CPU)");
         JsonNode written = new ObjectMapper().readTree(result.configPath().toFile());
-        assertEquals("qlora", written.get("config").get("dpo_base").asText());
-        List<String> rows = Files.readAllLines(result.metricsPath());
-        assertTrue(new ObjectMapper().readTree(rows.getLast()).get("reward_margin").asDouble() > 0, rows.getLast());
+        assertEquals("qlora", written.get("request").get("config").get("dpo_base").asText());
+        List<TrainStep> steps = TrainingMetrics.steps(result.metricsPath());
+        assertTrue(steps.getLast().rewardMargin().orElseThrow() > 0, steps.getLast().toString());
     }
 
     @Test
-    void nonPreferenceDataIsRejectedNamingTheRecord(@TempDir Path dir) {
+    void nonPreferenceDataIsRejectedInJavaBeforePythonStarts(@TempDir Path dir) {
         TrainConfig config = TrainConfig.builder().baseModel(TinyFixtures.model()).data(TinyFixtures.text())
                 .outputDir(dir).method(TrainMethod.DPO).maxSteps(1).build();
-        PythonException e = assertThrows(PythonException.class, () -> Peft.train(config));
-        assertTrue(e.getMessage().contains("record 1: dpo needs \"prompt\", \"chosen\" and \"rejected\""), e.getMessage());
-    }
-
-    @Test
-    void dpoBaseMustBeALoraKind() {
-        assertThrows(TrainConfigException.class, () -> TrainConfig.builder().baseModel(TinyFixtures.model())
-                .data(TinyFixtures.text()).outputDir(Path.of("out")).method(TrainMethod.DPO).dpo(TrainMethod.IA3, 0.1).build());
+        TrainConfigException e = assertThrows(TrainConfigException.class, () -> Peft.train(config));
+        assertTrue(e.getMessage().endsWith("dpo needs {\"prompt\",\"chosen\",\"rejected\"} records, found text records"),
+                e.getMessage());
     }
 }

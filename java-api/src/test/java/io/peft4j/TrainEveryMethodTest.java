@@ -7,12 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.peft4j.bridge.PythonRuntime;
+import io.peft4j.tuning.Targets;
+import io.peft4j.tuning.TrainMethod;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.LongStream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -27,21 +30,21 @@ class TrainEveryMethodTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @ParameterizedTest
-    @EnumSource(value = TrainMethod.class, names = "DPO", mode = EnumSource.Mode.EXCLUDE) // DpoTrainingTest
+    @EnumSource(value = TrainMethod.class, names = {"FULL", "DPO"}, mode = EnumSource.Mode.EXCLUDE) // DpoTrainingTest; full is not trained
     void trainsLoadsInPeftAndTheLossFalls(TrainMethod method) throws IOException {
         Path out = Files.createTempDirectory("peft4j-" + method.id());
         TrainConfig.Builder builder = TrainConfig.builder().baseModel(TinyFixtures.model()).outputDir(out)
                 .method(method).maxSteps(20).batchSize(4).maxLength(64).learningRate(1e-2).seed(7);
         Path data = TinyFixtures.promptCompletion();
         switch (method) {
-            case LORA -> builder.data(TinyFixtures.text()).targets(TrainConfig.Targets.allLinear());
-            case QLORA -> builder.data(data).maxSteps(10).targets(TrainConfig.Targets.allLinear());
-            case DORA -> builder.records(TinyFixtures.examples()).targets(TrainConfig.Targets.names("q_proj", "v_proj", "down_proj"));
-            case RSLORA -> builder.data(TinyFixtures.chat()).targets(TrainConfig.Targets.regex(".*\\.(q_proj|k_proj|v_proj|o_proj)"));
-            case ADALORA -> builder.data(data).learningRate(2e-2).targets(TrainConfig.Targets.allLinear());
+            case LORA -> builder.data(TinyFixtures.text()).targets(Targets.allLinear());
+            case QLORA -> builder.data(data).maxSteps(10).targets(Targets.allLinear());
+            case DORA -> builder.records(TinyFixtures.examples()).targets(Targets.names("q_proj", "v_proj", "down_proj"));
+            case RSLORA -> builder.data(TinyFixtures.chat()).targets(Targets.regex(".*\\.(q_proj|k_proj|v_proj|o_proj)"));
+            case ADALORA -> builder.data(data).learningRate(2e-2).targets(Targets.allLinear());
             case IA3 -> builder.data(data).learningRate(1e-1);
             case PROMPT_TUNING -> builder.data(data).learningRate(1e-1);
-            case DPO -> throw new IllegalArgumentException("dpo needs preference data");
+            case FULL, DPO -> throw new IllegalArgumentException(method + " is not trained here");
         }
         TrainConfig config = builder.build();
         AtomicInteger steps = new AtomicInteger();
@@ -71,33 +74,29 @@ class TrainEveryMethodTest {
         JsonNode summary = JSON.readTree(TinyFixtures.python().callAs(String.class, "training_checks", "adapter_summary", out.toString()));
         assertEquals(peftType(method), summary.get("peft_type").asText());
         assertTrue(summary.get("tensors").asInt() > 0);
-        Path scored = config.data() != null ? config.data() : TinyFixtures.promptCompletion();
+        Path scored = config.data().orElse(TinyFixtures.promptCompletion());
         double base = Peft.evaluate(TinyFixtures.model(), null, scored).loss();
         double tuned = Peft.evaluate(TinyFixtures.model(), out, scored).loss();
         assertTrue(tuned < base, method + ": adapter loaded in PEFT scores " + tuned + ", base " + base);
     }
 
-    /** The losses of metrics.jsonl, checking every step 1..n is there once with all required fields. */
-    static List<Double> metricsLosses(Path metrics, int steps) throws IOException {
-        List<String> lines = Files.readAllLines(metrics);
-        assertEquals(steps, lines.size(), "one metrics line per step");
-        List<Double> losses = new ArrayList<>();
-        for (int i = 0; i < lines.size(); i++) {
-            JsonNode row = JSON.readTree(lines.get(i));
-            assertEquals(i + 1, row.get("step").asInt());
-            for (String field : List.of("epoch", "loss", "learning_rate", "tokens_per_second")) {
-                assertTrue(row.path(field).isNumber(), field + " missing in " + row);
-            }
-            assertTrue(row.get("tokens_per_second").asDouble() > 0, "tokens_per_second in " + row);
-            losses.add(row.get("loss").asDouble());
+    /** The losses of metrics.jsonl, read as the contract's steps, checking every step 1..n is there once. */
+    static List<Double> metricsLosses(Path metrics, int steps) {
+        List<TrainStep> rows = TrainingMetrics.steps(metrics);
+        assertEquals(LongStream.rangeClosed(1, steps).boxed().toList(), rows.stream().map(TrainStep::step).toList(),
+                "one metrics row per step");
+        for (TrainStep row : rows) {
+            assertTrue(row.tokensPerSecond() > 0 && row.tokensSeen() > 0, "tokens counted in " + row);
+            assertTrue(Double.isFinite(row.loss()) && row.learningRate() > 0, row.toString());
         }
-        return losses;
+        return rows.stream().map(TrainStep::loss).toList();
     }
 
     private static String peftType(TrainMethod method) {
         return switch (method) {
             case LORA, QLORA, DORA, RSLORA, DPO -> "LORA";
             case ADALORA -> "ADALORA";
+            case FULL -> throw new IllegalArgumentException("no adapter");
             case IA3 -> "IA3";
             case PROMPT_TUNING -> "PROMPT_TUNING";
         };

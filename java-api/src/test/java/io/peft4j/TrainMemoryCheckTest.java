@@ -3,6 +3,7 @@ package io.peft4j;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.peft4j.tuning.Targets;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -41,7 +42,7 @@ class TrainMemoryCheckTest {
         assertEquals(Optional.empty(), TrainMemoryCheck.warning(small, 64L << 30));
         TrainConfig prompt = small.toBuilder().method("prompt_tuning").build();
         assertEquals(Optional.empty(), TrainMemoryCheck.warning(prompt, 1));
-        TrainConfig noTarget = small.toBuilder().method("lora").targets(TrainConfig.Targets.names("nothing_here"))
+        TrainConfig noTarget = small.toBuilder().method("lora").targets(Targets.names("nothing_here"))
                 .build();
         assertEquals(Optional.empty(), TrainMemoryCheck.warning(noTarget, 1));
     }

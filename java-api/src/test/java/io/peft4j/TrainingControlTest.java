@@ -1,30 +1,38 @@
 package io.peft4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.peft4j.bridge.PythonException;
 import io.peft4j.bridge.PythonRuntime;
+import io.peft4j.core.Peft4jException;
+import io.peft4j.tuning.Targets;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Cancellation, resume, Python errors, concurrent callers and the QLoRA CPU guard, all through the real bridge. */
+/**
+ * Cancellation (by the handle, the future and an interrupt), resume, listener and Python errors,
+ * concurrent callers and the QLoRA CPU guard, all through the real bridge.
+ */
 class TrainingControlTest {
 
     private static TrainConfig.Builder tiny(Path out, int steps) {
         return TrainConfig.builder().baseModel(TinyFixtures.model()).data(TinyFixtures.text()).outputDir(out)
-                .maxSteps(steps).batchSize(4).maxLength(64).learningRate(1e-2).targets(TrainConfig.Targets.allLinear());
+                .maxSteps(steps).batchSize(4).maxLength(64).learningRate(1e-2).targets(Targets.allLinear());
     }
 
     @Test
@@ -46,15 +54,15 @@ class TrainingControlTest {
 
         assertTrue(stopped.cancelled());
         assertTrue(stopped.steps() >= 3 && stopped.steps() <= 4, "stopped within one step of the request: " + stopped.steps());
-        assertNotNull(stopped.checkpoint());
-        assertEquals(List.of(stopped.checkpoint()), checkpoints);
-        assertEquals(out.resolve("checkpoints").resolve("checkpoint-" + stopped.steps()), stopped.checkpoint());
+        Path checkpoint = stopped.checkpoint().orElseThrow();
+        assertEquals(List.of(checkpoint), checkpoints);
+        assertEquals(out.resolve("checkpoints").resolve("checkpoint-" + stopped.steps()), checkpoint);
         // PEFT loads the checkpoint as an adapter
         double base = Peft.evaluate(TinyFixtures.model(), null, TinyFixtures.text()).loss();
-        assertTrue(Peft.evaluate(TinyFixtures.model(), stopped.checkpoint(), TinyFixtures.text()).loss() < base);
+        assertTrue(Peft.evaluate(TinyFixtures.model(), checkpoint, TinyFixtures.text()).loss() < base);
 
         List<Long> resumedSteps = new ArrayList<>();
-        TrainResult resumed = Peft.train(config.toBuilder().resumeFrom(stopped.checkpoint()).build(), new TrainingListener() {
+        TrainResult resumed = Peft.train(config.toBuilder().resumeFrom(checkpoint).build(), new TrainingListener() {
             @Override public void onStep(TrainStep step) { resumedSteps.add(step.step()); }
         });
         assertEquals(12, resumed.steps());
@@ -63,8 +71,77 @@ class TrainingControlTest {
     }
 
     @Test
+    void cancellingTheFutureStopsTheRunWithinOneStep(@TempDir Path out) throws InterruptedException {
+        AtomicReference<TrainingHandle> handle = new AtomicReference<>();
+        AtomicReference<TrainResult> ended = new AtomicReference<>();
+        CountDownLatch end = new CountDownLatch(1);
+        handle.set(Peft.trainAsync(tiny(out, 40).build(), new TrainingListener() {
+            @Override public void onStep(TrainStep step) {
+                if (step.step() == 2) {
+                    assertTrue(handle.get().future().cancel(true));
+                }
+            }
+            @Override public void onEnd(TrainResult result) {
+                ended.set(result);
+                end.countDown();
+            }
+        }));
+        assertTrue(end.await(5, TimeUnit.MINUTES), "the run ended");
+        assertTrue(handle.get().future().isCancelled());
+        assertTrue(ended.get().cancelled());
+        assertTrue(ended.get().steps() <= 3, "stopped within one step of the request: " + ended.get().steps());
+        assertEquals(ended.get(), handle.get().await(), "await still returns the stopped run's result");
+    }
+
+    @Test
+    void interruptingTheCallerOfTrainCancelsTheRun(@TempDir Path out) throws InterruptedException {
+        AtomicReference<Thread> caller = new AtomicReference<>();
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        AtomicReference<TrainResult> ended = new AtomicReference<>();
+        CountDownLatch end = new CountDownLatch(1);
+        TrainingListener interruptAtTwo = new TrainingListener() {
+            @Override public void onStep(TrainStep step) {
+                if (step.step() == 2) {
+                    caller.get().interrupt();
+                }
+            }
+            @Override public void onEnd(TrainResult result) {
+                ended.set(result);
+                end.countDown();
+            }
+        };
+        Thread thread = Thread.ofPlatform().unstarted(() -> {
+            try {
+                Peft.train(tiny(out, 40).build(), interruptAtTwo);
+            } catch (Throwable e) {
+                thrown.set(e);
+            }
+        });
+        caller.set(thread);
+        thread.start();
+        thread.join(TimeUnit.MINUTES.toMillis(5));
+        assertTrue(thrown.get() instanceof Peft4jException, "the caller is told: " + thrown.get());
+        assertTrue(thrown.get().getMessage().contains("the run was cancelled"), thrown.get().getMessage());
+        assertTrue(end.await(5, TimeUnit.MINUTES), "no orphaned run: it ended");
+        assertTrue(ended.get().cancelled());
+        assertTrue(ended.get().steps() <= 3, "stopped within one step of the interrupt: " + ended.get().steps());
+    }
+
+    @Test
+    void anExceptionFromTheListenerIsThrownAsItself(@TempDir Path out) {
+        IllegalStateException thrown = new IllegalStateException("the listener's own failure");
+        TrainingListener failing = new TrainingListener() {
+            @Override public void onStep(TrainStep step) {
+                throw thrown;
+            }
+        };
+        assertSame(thrown, assertThrows(IllegalStateException.class, () -> Peft.train(tiny(out, 4).build(), failing)));
+        assertFalse(Files.exists(out.resolve("adapter_model.safetensors")), "the run was aborted");
+    }
+
+    @Test
     void aPythonErrorSurfacesAsPythonExceptionWithItsTraceback(@TempDir Path out) {
-        TrainConfig config = tiny(out, 2).targets(TrainConfig.Targets.names("no_such_module")).build();
+        TrainConfig config = tiny(out, 2).targets(Targets.names("no_such_module")).build();
         PythonException e = assertThrows(PythonException.class, () -> Peft.train(config));
         assertEquals("peft.utils.error.NoMatchingPeftModuleError", e.pythonType(), "a ValueError subclass PEFT raises");
         assertTrue(e.getMessage().contains("no_such_module"), e.getMessage());

@@ -1,6 +1,8 @@
 package io.peft4j.data;
 
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The JSONL training-data layouts {@code Peft.train} accepts, one JSON object per line. Extra fields
@@ -20,6 +22,12 @@ public enum DatasetFormat {
 
     DatasetFormat(List<String> fields) {
         this.fields = fields;
+    }
+
+    /** The format's name in lower case, e.g. {@code prompt_completion}: how the Python bridge is told it. */
+    @JsonValue
+    public String id() {
+        return name().toLowerCase(Locale.ROOT);
     }
 
     /** The fields every line of this format must have, in the order they are checked. */

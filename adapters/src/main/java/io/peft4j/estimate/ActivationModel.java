@@ -1,6 +1,7 @@
 package io.peft4j.estimate;
 
 import io.peft4j.estimate.ModuleShape.Input;
+import io.peft4j.tuning.TrainMethod;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -58,7 +59,7 @@ final class ActivationModel {
     static Result of(ModelShapes model, TrainingPlan plan, AdapterShapes adapter) {
         Architecture a = model.architecture();
         int b = plan.precision().activationBytes();
-        boolean full = plan.method() == Method.FULL;
+        boolean full = plan.method() == TrainMethod.FULL;
         int adapterBytes = plan.adapterPrecision().weightBytes();
         Set<String> adapted = new HashSet<>();
         if (adapter != null) {
@@ -107,7 +108,7 @@ final class ActivationModel {
         double perToken = plan.gradientCheckpointing()
                 ? layers.size() * (double) b * a.hidden() + maxBlock + perTokenOutside
                 : sumBlocks + perTokenOutside;
-        long dequantBuffer = plan.method() == Method.QLORA ? largestQuantized(model) * b : 0;
+        long dequantBuffer = plan.method() == TrainMethod.QLORA ? largestQuantized(model) * b : 0;
         long logits = tokens * a.logitsWidth() * (b + 12L);
         long recomputed = plan.gradientCheckpointing() ? Math.round(maxBlock * tokens) : 0;
         return new Result(Math.round(perToken * tokens) + dequantBuffer, logits, recomputed, dequantBuffer);
@@ -139,7 +140,7 @@ final class ActivationModel {
     /** The rank-r intermediate, and DoRA's kept base and LoRA outputs. */
     private static double loraExtra(ModuleShape m, TrainingPlan plan, int b, int adapterBytes) {
         double extra = (double) plan.rank() * adapterBytes;
-        if (plan.method() == Method.DORA) {
+        if (plan.method() == TrainMethod.DORA) {
             extra += (double) m.outFeatures() * (b + adapterBytes);
         }
         return extra;

@@ -1,5 +1,6 @@
 package io.peft4j.estimate;
 
+import io.peft4j.tuning.Targets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -21,11 +22,11 @@ public record AdapterShapes(List<ModuleShape> modules, List<TensorShape> tensors
     }
 
     /** The adapter of rank {@code rank} on the modules {@code targets} selects in {@code model}. */
-    public static AdapterShapes of(ModelShapes model, LoraTargets targets, int rank, boolean dora) {
+    public static AdapterShapes of(ModelShapes model, Targets targets, int rank, boolean dora) {
         if (rank < 1) {
             throw new EstimateException("rank must be at least 1, got " + rank);
         }
-        List<ModuleShape> modules = targets.select(model);
+        List<ModuleShape> modules = TargetSelection.select(targets, model);
         List<TensorShape> tensors = new ArrayList<>();
         for (ModuleShape m : modules) {
             boolean embedding = m.kind() == ModuleShape.Kind.EMBEDDING;

@@ -2,6 +2,8 @@ package io.peft4j.estimate;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.peft4j.tuning.Targets;
+import io.peft4j.tuning.TrainMethod;
 import java.util.Locale;
 
 /**
@@ -86,11 +88,11 @@ public record Estimate(ModelSource source, TrainingPlan plan, long trainable, Me
                 .put("optimizer", plan.optimizer().toString()).put("batch_size", plan.batchSize())
                 .put("seq_len", plan.seqLen()).put("gradient_checkpointing", plan.gradientCheckpointing())
                 .put("gradient_accumulation", plan.gradientAccumulation());
-        if (plan.method().usesAdapter()) {
+        if (plan.method().isAdapter()) {
             setup.put("rank", plan.rank()).put("targets", targets().describe())
                     .put("adapter_precision", plan.adapterPrecision().toString());
         }
-        if (plan.method() == Method.QLORA) {
+        if (plan.method() == TrainMethod.QLORA) {
             setup.put("double_quant", plan.doubleQuant()).put("upcast_non_quantized", plan.upcastNonQuantized());
         }
         ObjectNode mem = root.putObject("memory_bytes");
@@ -129,29 +131,28 @@ public record Estimate(ModelSource source, TrainingPlan plan, long trainable, Me
                 fit.gpusNeeded(), (memory.activations() + memory.logits()) / GIB, paging);
     }
 
-    private LoraTargets targets() {
-        return plan.targets() != null ? plan.targets()
-                : LoraTargets.defaultFor(source.shapes().architecture().modelType());
+    private Targets targets() {
+        return TargetSelection.resolve(plan.targets(), source.shapes().architecture().modelType());
     }
 
     private String adapterText() {
-        if (!plan.method().usesAdapter()) {
+        if (!plan.method().isAdapter()) {
             return "";
         }
-        return String.format(Locale.ROOT, ", %s r=%d on %s", plan.method() == Method.DORA ? "DoRA" : "LoRA",
+        return String.format(Locale.ROOT, ", %s r=%d on %s", plan.method() == TrainMethod.DORA ? "DoRA" : "LoRA",
                 plan.rank(), targets().describe());
     }
 
     private String setupText() {
         var s = new StringBuilder(plan.method().toString());
-        if (plan.method() == Method.QLORA) {
+        if (plan.method() == TrainMethod.QLORA) {
             s.append(", NF4").append(plan.doubleQuant() ? " + double quant" : "").append(", ")
                     .append(plan.precision()).append(" compute")
                     .append(plan.upcastNonQuantized() ? ", other weights fp32" : "");
         } else {
             s.append(", ").append(plan.precision()).append(" weights");
         }
-        if (plan.method().usesAdapter()) {
+        if (plan.method().isAdapter()) {
             s.append(", ").append(plan.adapterPrecision()).append(" adapter");
         }
         s.append(", ").append(plan.optimizer()).append(String.format(Locale.ROOT, ", batch %d x %d tokens",

@@ -1,5 +1,6 @@
 package io.peft4j.estimate;
 
+import io.peft4j.tuning.TrainMethod;
 /**
  * Peak memory of a training step on one device, by component. With P the model's parameters
  * (tied ones once), Q the quantized ones (weights of linear modules except the LM head), A the adapter's,
@@ -38,7 +39,7 @@ public final class MemoryModel {
         long weights;
         long gradients;
         long states = opt.sharedBytes();
-        if (plan.method() == Method.FULL) {
+        if (plan.method() == TrainMethod.FULL) {
             weights = params * (p.weightBytes() + p.castCopyBytes());
             gradients = params * p.weightBytes();
             for (TensorShape t : model.tensors()) {
@@ -49,7 +50,7 @@ public final class MemoryModel {
         } else {
             int a = plan.adapterPrecision().weightBytes();
             long adapterParams = adapter.parameterCount();
-            if (plan.method() == Method.QLORA) {
+            if (plan.method() == TrainMethod.QLORA) {
                 long quantized = 0;
                 long quantizedBytes = 0;
                 for (ModuleShape m : model.modules()) {
@@ -75,12 +76,9 @@ public final class MemoryModel {
 
     /** The adapter a plan trains, or null for full fine-tuning. */
     static AdapterShapes adapter(ModelShapes model, TrainingPlan plan) {
-        if (!plan.method().usesAdapter()) {
+        if (!plan.method().isAdapter()) {
             return null;
         }
-        LoraTargets targets = plan.targets() != null
-                ? plan.targets()
-                : LoraTargets.defaultFor(model.architecture().modelType());
-        return AdapterShapes.of(model, targets, plan.rank(), plan.method() == Method.DORA);
+        return AdapterShapes.of(model, plan.targets(), plan.rank(), plan.method() == TrainMethod.DORA);
     }
 }

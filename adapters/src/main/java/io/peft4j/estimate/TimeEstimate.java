@@ -1,5 +1,6 @@
 package io.peft4j.estimate;
 
+import io.peft4j.tuning.TrainMethod;
 /**
  * Time for one epoch from FLOPs. Forward FLOPs per token are {@code 2N + 4Lsq} (N the weights of
  * all matrix multiplications, including the LM head; {@code 4Lsq} the attention scores and their
@@ -28,7 +29,7 @@ public record TimeEstimate(long tokens, double flopsPerToken, Gpu gpu, int gpus,
         if (tokens < 1) {
             throw new EstimateException("tokens per epoch must be at least 1, got " + tokens);
         }
-        double utilisation = mfu != null ? mfu : plan.method() == Method.QLORA ? DEFAULT_QLORA_MFU : DEFAULT_MFU;
+        double utilisation = mfu != null ? mfu : plan.method() == TrainMethod.QLORA ? DEFAULT_QLORA_MFU : DEFAULT_MFU;
         if (!(utilisation > 0 && utilisation <= 1)) {
             throw new EstimateException("MFU must be in (0, 1], got " + utilisation);
         }
@@ -37,7 +38,7 @@ public record TimeEstimate(long tokens, double flopsPerToken, Gpu gpu, int gpus,
                 .mapToDouble(m -> (double) m.inFeatures() * m.outFeatures()).sum();
         double forward = 2 * matmul + 4.0 * a.layers() * plan.seqLen() * a.queryDim();
         double perToken;
-        if (plan.method() == Method.FULL) {
+        if (plan.method() == TrainMethod.FULL) {
             perToken = 3 * forward;
         } else {
             perToken = 2 * forward + 6.0 * MemoryModel.adapter(model, plan).parameterCount();

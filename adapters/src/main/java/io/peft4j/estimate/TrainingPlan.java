@@ -1,12 +1,16 @@
 package io.peft4j.estimate;
 
+import io.peft4j.tuning.Targets;
+import io.peft4j.tuning.TrainMethod;
+import java.util.Set;
+
 /**
  * What the estimate is for: method, adapter, precision, optimizer and batch shape. Build one with
  * {@link #builder()}; every field has the default a plain PEFT + Trainer run would use.
  *
- * @param method                 full, lora, qlora or dora
+ * @param method                 full, lora, qlora, dora or rslora (rsLoRA only rescales, so it costs what LoRA costs)
  * @param rank                   LoRA rank r (adapter methods)
- * @param targets                target modules, or null for PEFT's default for the model type
+ * @param targets                target modules ({@link Targets#peftDefault()}: PEFT's default for the model type)
  * @param precision              dtype the model is loaded and computed in
  * @param adapterPrecision       dtype of adapter weights; PEFT upcasts 16-bit adapters to fp32 by default
  * @param optimizer              optimizer, which sets the bytes of state per trained parameter
@@ -19,18 +23,29 @@ package io.peft4j.estimate;
  *                               non-quantized parameter (embeddings, norms, lm_head) to fp32; false keeps
  *                               them in the compute dtype (as the QLoRA paper's qlora.py does)
  */
-public record TrainingPlan(Method method, int rank, LoraTargets targets, Precision precision,
+public record TrainingPlan(TrainMethod method, int rank, Targets targets, Precision precision,
                            Precision adapterPrecision, Optimizer optimizer, int batchSize, int seqLen,
                            boolean gradientCheckpointing, int gradientAccumulation, boolean doubleQuant,
                            boolean upcastNonQuantized) {
 
+    /** The methods the estimator models. */
+    public static final Set<TrainMethod> ESTIMATED = Set.of(TrainMethod.FULL, TrainMethod.LORA, TrainMethod.QLORA,
+            TrainMethod.DORA, TrainMethod.RSLORA);
+    private static final String ESTIMATED_NAMES = "full, lora, qlora, dora, rslora";
+
     /** Checks the numbers are usable. */
     public TrainingPlan {
+        if (method == null || !ESTIMATED.contains(method)) {
+            throw new EstimateException("method '" + method + "' is not one of " + ESTIMATED_NAMES);
+        }
+        if (targets == null) {
+            throw new EstimateException("targets are required (Targets.peftDefault() for PEFT's default)");
+        }
         positive("rank", rank);
         positive("batch size", batchSize);
         positive("sequence length", seqLen);
         positive("gradient accumulation steps", gradientAccumulation);
-        if (method == Method.QLORA && precision == Precision.FP16) {
+        if (method == TrainMethod.QLORA && precision == Precision.FP16) {
             throw new EstimateException("QLoRA on peft4j computes in bf16 or fp32, not fp16");
         }
     }
@@ -53,9 +68,9 @@ public record TrainingPlan(Method method, int rank, LoraTargets targets, Precisi
 
     /** Builds a {@link TrainingPlan}. */
     public static final class Builder {
-        private Method method = Method.LORA;
+        private TrainMethod method = TrainMethod.LORA;
         private int rank = 16;
-        private LoraTargets targets;
+        private Targets targets = Targets.peftDefault();
         private Precision precision = Precision.BF16;
         private Precision adapterPrecision = Precision.FP32;
         private Optimizer optimizer = Optimizer.ADAMW;
@@ -69,8 +84,15 @@ public record TrainingPlan(Method method, int rank, LoraTargets targets, Precisi
         private Builder() {}
 
         /** Sets the method. */
-        public Builder method(Method value) {
+        public Builder method(TrainMethod value) {
             method = value;
+            return this;
+        }
+
+        /** Sets the method by name ({@code full}, {@code lora}, {@code qlora}, {@code dora} or {@code rslora}). */
+        public Builder method(String name) {
+            method = ESTIMATED.stream().filter(m -> m.id().equalsIgnoreCase(name.strip())).findFirst().orElseThrow(() ->
+                    new EstimateException("method '" + name + "' is not one of " + ESTIMATED_NAMES));
             return this;
         }
 
@@ -80,8 +102,8 @@ public record TrainingPlan(Method method, int rank, LoraTargets targets, Precisi
             return this;
         }
 
-        /** Sets the target modules (null: PEFT's default for the model type). */
-        public Builder targets(LoraTargets value) {
+        /** Sets the target modules. */
+        public Builder targets(Targets value) {
             targets = value;
             return this;
         }

@@ -104,7 +104,9 @@ public final class AdapterConfig {
         if (r != null && !r.isNull()) {
             checkInt(r, "r", peftType().equals("LORA") ? 1 : 0);
         }
-        node.path("rank_pattern").properties().forEach(e -> checkInt(e.getValue(), "rank_pattern[\"" + e.getKey() + "\"]", 1));
+        if (peftType().equals("LORA")) { // AdaLoRA's rank_pattern holds each module's mask of kept ranks, not a rank
+            node.path("rank_pattern").properties().forEach(e -> checkInt(e.getValue(), "rank_pattern[\"" + e.getKey() + "\"]", 1));
+        }
         JsonNode layers = node.path("layers_to_transform");
         (layers.isArray() ? layers : List.of(layers)).forEach(l -> {
             if (!l.isMissingNode() && !l.isNull()) {

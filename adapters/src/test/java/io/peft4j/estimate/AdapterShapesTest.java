@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.peft4j.tuning.Targets;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.DynamicTest;
@@ -21,9 +22,9 @@ class AdapterShapesTest {
             ModelShapes model = ModelShapes.fromConfig(c.get("config"), c.get("name").asText());
             for (JsonNode l : c.get("lora")) {
                 JsonNode t = l.get("targets");
-                LoraTargets targets = t.isTextual()
-                        ? (t.asText().equals("all-linear") ? LoraTargets.allLinear() : LoraTargets.regex(t.asText()))
-                        : LoraTargets.names(toList(t));
+                Targets targets = t.isTextual()
+                        ? (t.asText().equals("all-linear") ? Targets.allLinear() : Targets.regex(t.asText()))
+                        : Targets.names(toList(t));
                 boolean dora = l.get("dora").asBoolean();
                 tests.add(DynamicTest.dynamicTest(c.get("name").asText() + " " + t + (dora ? " dora" : ""), () ->
                         assertEquals(l.get("trainable").asLong(),
@@ -37,11 +38,11 @@ class AdapterShapesTest {
     void noMatchAndBadRankAreOneLineErrors() {
         ModelShapes gpt2 = Fixtures.model("openai-community--gpt2.json");
         var e = assertThrows(EstimateException.class,
-                () -> AdapterShapes.of(gpt2, LoraTargets.names(List.of("q_proj")), 8, false));
+                () -> AdapterShapes.of(gpt2, Targets.names(List.of("q_proj")), 8, false));
         assertTrue(e.getMessage().startsWith("target modules [q_proj] match no linear or embedding module of gpt2"),
                 e.getMessage());
-        assertThrows(EstimateException.class, () -> AdapterShapes.of(gpt2, LoraTargets.allLinear(), 0, false));
-        assertThrows(EstimateException.class, () -> LoraTargets.regex("(unclosed"));
+        assertThrows(EstimateException.class, () -> AdapterShapes.of(gpt2, Targets.allLinear(), 0, false));
+        assertThrows(io.peft4j.tuning.SettingException.class, () -> Targets.regex("(unclosed"));
     }
 
     private static List<String> toList(JsonNode array) {

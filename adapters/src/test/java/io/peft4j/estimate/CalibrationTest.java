@@ -3,6 +3,8 @@ package io.peft4j.estimate;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.peft4j.tuning.Targets;
+import io.peft4j.tuning.TrainMethod;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -74,7 +76,7 @@ class CalibrationTest {
 
     private static TrainingPlan plan(JsonNode p) {
         var b = TrainingPlan.builder()
-                .method(Method.parse(p.get("method").asText()))
+                .method(TrainMethod.parse(p.get("method").asText()))
                 .precision(Precision.parse(p.get("precision").asText()))
                 .adapterPrecision(Precision.parse(p.path("adapter_precision").asText("fp32")))
                 .optimizer(Optimizer.parse(p.path("optimizer").asText("adamw")))
@@ -85,7 +87,7 @@ class CalibrationTest {
         if (t != null) {
             List<String> names = new ArrayList<>();
             t.forEach(n -> names.add(n.asText()));
-            b.targets(t.isTextual() ? LoraTargets.parse(t.asText()) : LoraTargets.names(names));
+            b.targets(t.isTextual() ? Targets.parse(t.asText()) : Targets.names(names));
         }
         return b.build();
     }

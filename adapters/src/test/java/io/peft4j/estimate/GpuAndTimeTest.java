@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.peft4j.tuning.TrainMethod;
 import org.junit.jupiter.api.Test;
 
 /** The GPU table, the fit and GPU count, and the FLOP-based time per epoch. */
@@ -25,7 +26,7 @@ class GpuAndTimeTest {
     @Test
     void fullFineTuningFlopsAreSixNPlusAttention() {
         ModelShapes gpt2 = Fixtures.model("openai-community--gpt2.json");
-        TrainingPlan full = TrainingPlan.builder().method(Method.FULL).seqLen(1024).build();
+        TrainingPlan full = TrainingPlan.builder().method(TrainMethod.FULL).seqLen(1024).build();
         TimeEstimate t = TimeEstimate.of(gpt2, full, 1_000_000, Gpu.named("A100-80GB"), 1, 0.5);
         // matmul weights: 12 blocks x 12h^2 plus the 50257 x 768 LM head
         double n = 12 * 12.0 * 768 * 768 + 50257.0 * 768;

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.peft4j.tuning.Targets;
+import io.peft4j.tuning.TrainMethod;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -24,7 +26,7 @@ class ReferencePointsTest {
 
     /** The QLoRA paper's 65B setup (qlora.py): r=64 on all linear layers, bf16 adapters, paged AdamW, batch 1 x 512. */
     private static TrainingPlan qlora65b() {
-        return TrainingPlan.builder().method(Method.QLORA).rank(64).targets(LoraTargets.allLinear())
+        return TrainingPlan.builder().method(TrainMethod.QLORA).rank(64).targets(Targets.allLinear())
                 .adapterPrecision(Precision.BF16).optimizer(Optimizer.PAGED_ADAMW).batchSize(1).seqLen(512)
                 .gradientCheckpointing(true).upcastNonQuantized(false).build();
     }
@@ -38,8 +40,8 @@ class ReferencePointsTest {
         // and with a margin: the whole peak, overhead included, stays under 48 GB (decimal) too
         assertTrue(m.total() < 48 * GB, () -> "total " + m.total() / GB + " GB");
         // while 16-bit LoRA of the same model does not fit: its bf16 weights alone are 130 GB
-        MemoryBreakdown lora = MemoryModel.estimate(llama65b, TrainingPlan.builder().method(Method.LORA).rank(64)
-                .targets(LoraTargets.allLinear()).gradientCheckpointing(true).build());
+        MemoryBreakdown lora = MemoryModel.estimate(llama65b, TrainingPlan.builder().method(TrainMethod.LORA).rank(64)
+                .targets(Targets.allLinear()).gradientCheckpointing(true).build());
         assertFalse(Fit.of(lora, Gpu.named("RTX-A6000")).fits());
     }
 
@@ -47,7 +49,7 @@ class ReferencePointsTest {
     void sixteenBitFullFineTuningOf65bNeedsOver780Gb() {
         // 16-bit weights and gradients with 32-bit Adam states: 2 + 2 + 8 bytes per parameter.
         ModelShapes llama65b = Fixtures.model("huggyllama--llama-65b.json");
-        MemoryBreakdown full = MemoryModel.estimate(llama65b, TrainingPlan.builder().method(Method.FULL)
+        MemoryBreakdown full = MemoryModel.estimate(llama65b, TrainingPlan.builder().method(TrainMethod.FULL)
                 .optimizer(Optimizer.PAGED_ADAMW).batchSize(1).seqLen(512).gradientCheckpointing(true).build());
         assertTrue(full.total() > 780 * GB, () -> full.total() / GB + " GB");
         assertEquals(780 * GB, full.modelState(), 0.05 * 780 * GB); // within 5 %
@@ -67,7 +69,7 @@ class ReferencePointsTest {
         ModelShapes gpt3 = Fixtures.model("gpt3-175b.json");
         // GPT-2-style blocks fuse W_q, W_k, W_v into c_attn [h, 3h]; r*(h + 3h) for c_attn equals
         // r*(h + h) for W_q plus r*(h + h) for W_v, so the count is the paper's exactly.
-        long trainable = AdapterShapes.of(gpt3, LoraTargets.names(List.of("c_attn")), 4, false).parameterCount();
+        long trainable = AdapterShapes.of(gpt3, Targets.names(List.of("c_attn")), 4, false).parameterCount();
         assertEquals(96L * 2 * 4 * (12288 + 12288), trainable);
         double reduction = (double) gpt3.parameterCount() / trainable;
         assertEquals(10_000, reduction, 0.10 * 10_000); // 9,251x: within 10 % of "roughly 10,000x"
@@ -78,9 +80,9 @@ class ReferencePointsTest {
         ModelShapes gpt3 = Fixtures.model("gpt3-175b.json");
         TrainingPlan.Builder common = TrainingPlan.builder().precision(Precision.FP16).batchSize(1).seqLen(2048)
                 .gradientCheckpointing(true);
-        MemoryBreakdown full = MemoryModel.estimate(gpt3, common.method(Method.FULL).build());
-        MemoryBreakdown lora = MemoryModel.estimate(gpt3, common.method(Method.LORA).rank(4)
-                .targets(LoraTargets.names(List.of("c_attn"))).adapterPrecision(Precision.FP16).build());
+        MemoryBreakdown full = MemoryModel.estimate(gpt3, common.method(TrainMethod.FULL).build());
+        MemoryBreakdown lora = MemoryModel.estimate(gpt3, common.method(TrainMethod.LORA).rank(4)
+                .targets(Targets.names(List.of("c_attn"))).adapterPrecision(Precision.FP16).build());
         // 16-bit weights, gradients and AdamW states (8 bytes/param): 1.41 TB vs the paper's 1.2 TB
         assertEquals(1.2e12, full.total(), 0.20 * 1.2e12);
         // frozen 16-bit weights plus a 19M-parameter adapter: 358 GB vs 350 GB

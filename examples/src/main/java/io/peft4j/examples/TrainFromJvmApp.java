@@ -8,6 +8,7 @@ import io.peft4j.TrainStart;
 import io.peft4j.TrainStep;
 import io.peft4j.TrainingListener;
 import io.peft4j.bridge.PythonRuntime;
+import io.peft4j.tuning.Targets;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -83,7 +84,7 @@ public final class TrainFromJvmApp {
 
         System.out.println("before: " + prompt + Peft.generate(base, List.of(), prompt, greedy).text());
         TrainResult result = Peft.train(TrainConfig.builder().baseModel(base).records(examples()).outputDir(work.resolve("adapter"))
-                .maxSteps(40).batchSize(6).maxLength(64).learningRate(1e-2).targets(TrainConfig.Targets.allLinear()).build(),
+                .maxSteps(40).batchSize(6).maxLength(64).learningRate(1e-2).targets(Targets.allLinear()).build(),
                 new ProgressPrinter());
         System.out.println("after:  " + prompt + Peft.generate(base, List.of(result.adapterDir()), prompt, greedy).text());
     }

@@ -3,6 +3,7 @@ package io.peft4j.examples;
 import io.peft4j.Peft;
 import io.peft4j.TrainConfig;
 import io.peft4j.junit.TinyModels;
+import io.peft4j.tuning.Targets;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -45,7 +46,7 @@ final class ExampleAdapters {
                 data.add(new Example("Greet " + who + ":", " " + answer));
             }
             done = Peft.train(TrainConfig.builder().baseModel(tiny.llama()).records(data).outputDir(root().resolve(name))
-                    .maxSteps(12).batchSize(4).maxLength(32).learningRate(2e-2).targets(TrainConfig.Targets.allLinear())
+                    .maxSteps(12).batchSize(4).maxLength(32).learningRate(2e-2).targets(Targets.allLinear())
                     .build()).adapterDir();
             TRAINED.put(name, done);
         }

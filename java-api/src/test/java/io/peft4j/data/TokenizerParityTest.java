@@ -161,7 +161,7 @@ class TokenizerParityTest {
 
     private static List<List<Integer>> trainerCounts(Path tokenizerDir, Path data) throws IOException {
         return JSON.readValue((String) python.call("tokenizer_parity", "trainer_counts",
-                tokenizerDir.toString(), data.toString()), new TypeReference<>() {});
+                tokenizerDir.toString(), data.toString(), Dataset.validate(data).format().id()), new TypeReference<>() {});
     }
 
     private static List<TokenCount> javaCounts(Path tokenizerDir, Path data) {

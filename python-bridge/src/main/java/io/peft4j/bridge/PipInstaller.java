@@ -33,6 +33,7 @@ final class PipInstaller implements EnvironmentInstaller {
     @Override
     public void install(Path target, Requirements requirements, Path bridgePath, Path log, ProgressListener listener) {
         try (BufferedWriter logFile = Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
+            PipProgress progress = new PipProgress();
             Consumer<String> output = line -> {
                 try {
                     logFile.write(line);
@@ -42,6 +43,7 @@ final class PipInstaller implements EnvironmentInstaller {
                     throw new UncheckedIOException(e);
                 }
                 listener.output(line);
+                progress.accept(line).ifPresent(listener::progress);
             };
             PythonInstallation base = findBasePython(bridgePath);
             Path python = Path.of(base.executable());

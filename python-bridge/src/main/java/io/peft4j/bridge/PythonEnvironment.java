@@ -26,10 +26,23 @@ public record PythonEnvironment(Path home, Path pythonExecutable, Path sitePacka
                                 String pythonVersion, String jepVersion, Path bridgePath) {
 
     private static final Pattern JAR_VERSION = Pattern.compile("jep-(\\d+(?:\\.\\d+)+)\\.jar$");
+    private static volatile ProgressListener progress = ProgressListener.logging(LoggerFactory.getLogger(PythonEnvironment.class));
 
-    /** Resolves the environment from the environment variables, creating it if needed (progress is logged). */
+    /**
+     * Resolves the environment from the environment variables, creating it if needed; the creation's
+     * progress goes to the listener of {@link #setProgressListener} (by default, the SLF4J logger of
+     * this class: steps at INFO, status and pip's lines at DEBUG).
+     */
     public static PythonEnvironment resolve() {
-        return ensure(ProgressListener.logging(LoggerFactory.getLogger(PythonEnvironment.class)));
+        return ensure(progress);
+    }
+
+    /**
+     * Where {@link #resolve()} (and so the first training, generation or evaluation of a JVM) reports
+     * the creation of the environment, e.g. {@link ProgressListener#console} for a command line.
+     */
+    public static void setProgressListener(ProgressListener listener) {
+        progress = java.util.Objects.requireNonNull(listener, "listener");
     }
 
     /**

@@ -34,6 +34,11 @@ import org.slf4j.LoggerFactory;
  * Python's stdout and stderr go line by line to the SLF4J logger {@code peft4j.python} (INFO and
  * WARN) unless {@link #setOutput} names another sink.
  *
+ * <p>The Python libraries' own warnings and info logs (transformers, bitsandbytes, accelerate, torch's
+ * C++ notices, ...) are switched off unless that logger is enabled at DEBUG when Python starts
+ * ({@link #isVerbose()}); with slf4j-simple, {@code -Dorg.slf4j.simpleLogger.log.peft4j.python=debug}.
+ * Errors always surface, as {@link PythonException}s.
+ *
  * <p>Python does not run on its main thread here: {@code signal.signal()} fails, so keep DataLoader
  * workers at 0 and launch multi-process work (torchrun, accelerate) as a subprocess of
  * {@link PythonEnvironment#pythonExecutable()}; {@code multiprocessing} is pointed at that python.
@@ -115,6 +120,14 @@ public final class PythonRuntime {
             throw startupFailure;
         }
         return instance;
+    }
+
+    /**
+     * Whether the Python libraries keep their own warnings and info logs: true when the logger
+     * {@code peft4j.python} is enabled at DEBUG (the CLI's {@code --verbose}).
+     */
+    public static boolean isVerbose() {
+        return PYTHON_LOG.isDebugEnabled();
     }
 
     /** The environment this runtime embeds. */
@@ -254,7 +267,7 @@ public final class PythonRuntime {
         callWrapper = interpreter.getValue("_peft4j_runtime.call", PyCallable.class);
         takeError = interpreter.getValue("_peft4j_runtime.take_error", PyCallable.class);
         interpreter.getValue("_peft4j_runtime.initialize", PyCallable.class)
-                .call(environment.pythonExecutable().toString());
+                .call(environment.pythonExecutable().toString(), isVerbose());
     }
 
     private void emit(String line, boolean stderr) {

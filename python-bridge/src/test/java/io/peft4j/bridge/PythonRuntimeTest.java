@@ -1,6 +1,7 @@
 package io.peft4j.bridge;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -128,6 +129,36 @@ class PythonRuntimeTest {
             python.setOutput(null);
         }
         assertEquals(List.of("first line", "second line", "an error line"), lines);
+    }
+
+    /**
+     * The libraries' warnings stay out of the user's output unless verbose: the warning bitsandbytes
+     * logs at import time on CPUs with AVX512-BF16 (this one has none, so the test logs it through the
+     * same logger) and accelerate's UserWarning; errors always show.
+     */
+    @Test
+    void libraryWarningsAreQuietUnlessVerboseAndErrorsShow() {
+        String emit = "import logging, warnings\n"
+                + "logging.getLogger('bitsandbytes.backends.cpu.ops').warning(\"Failed to load CPU gemm_4bit_forward from"
+                + " kernels-community: No module named 'kernels'\")\n"
+                + "warnings.warn_explicit('OMP_NUM_THREADS/MKL_NUM_THREADS unset', UserWarning, 'state.py', 279,"
+                + " module='accelerate.state', registry={})\n"
+                + "logging.getLogger('bitsandbytes').error('a real error')\n";
+        List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        python.setOutput(lines::add);
+        try {
+            assertFalse(PythonRuntime.isVerbose(), "the test logger peft4j.python is at INFO");
+            python.exec(emit);
+            assertEquals(List.of("a real error"), lines);
+            lines.clear();
+            python.call("quiet", "configure", true);
+            python.exec(emit);
+            assertTrue(lines.getFirst().startsWith("Failed to load CPU gemm_4bit_forward"), lines.toString());
+            assertTrue(lines.stream().anyMatch(l -> l.contains("UserWarning: OMP_NUM_THREADS")), lines.toString());
+        } finally {
+            python.call("quiet", "configure", false);
+            python.setOutput(null);
+        }
     }
 
     @Test

@@ -10,6 +10,7 @@ import io.peft4j.TrainStep;
 import io.peft4j.TrainingListener;
 import io.peft4j.bridge.PythonEnvironment;
 import io.peft4j.bridge.PythonRuntime;
+import io.peft4j.tuning.Targets;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -55,7 +56,7 @@ public final class TrainOverheadBench {
             double pythonTps = runPython(python.environment(), jvmOut.resolve("train_config.json"), work.resolve("py-" + round));
             plain.add(pythonTps);
             System.out.printf(Locale.ROOT, "round %d: JVM (Peft.train) %.0f tok/s, plain Python %.0f tok/s, final loss %.4f%n",
-                    round, result.tokensPerSecond(), pythonTps, result.finalLoss());
+                    round, result.tokensPerSecond(), pythonTps, result.finalLoss().orElse(Double.NaN));
         }
         double jvmMedian = median(jvm);
         double pythonMedian = median(plain);
@@ -66,7 +67,7 @@ public final class TrainOverheadBench {
     private static TrainResult runJvm(Path base, Path data, Path out, int steps) {
         AtomicLong seen = new AtomicLong();
         TrainConfig config = TrainConfig.builder().baseModel(base).data(data).outputDir(out).maxSteps(steps)
-                .batchSize(8).maxLength(64).learningRate(1e-2).targets(TrainConfig.Targets.allLinear()).seed(1).build();
+                .batchSize(8).maxLength(64).learningRate(1e-2).targets(Targets.allLinear()).seed(1).build();
         TrainResult result = Peft.train(config, new TrainingListener() {
             @Override
             public void onStep(TrainStep step) {
@@ -80,9 +81,9 @@ public final class TrainOverheadBench {
     }
 
     private static double runPython(PythonEnvironment env, Path jvmConfig, Path out) throws IOException, InterruptedException {
-        ObjectNode config = (ObjectNode) JSON.readTree(jvmConfig.toFile()).get("config");
-        config.put("output_dir", out.toString());
-        Path configFile = Files.writeString(out.resolveSibling(out.getFileName() + ".json"), JSON.writeValueAsString(config));
+        ObjectNode request = (ObjectNode) JSON.readTree(jvmConfig.toFile()).get("request");
+        ((ObjectNode) request.get("config")).put("output_dir", out.toString());
+        Path configFile = Files.writeString(out.resolveSibling(out.getFileName() + ".json"), JSON.writeValueAsString(request));
         Path examples = PythonRuntime.get().addPackage(TrainOverheadBench.class, "peft4j_examples");
         ProcessBuilder pb = new ProcessBuilder(env.pythonExecutable().toString(), "-m", "peft4j_examples.bench_train", configFile.toString());
         pb.environment().put("PYTHONPATH", env.bridgePath() + java.io.File.pathSeparator + examples);
@@ -93,7 +94,7 @@ public final class TrainOverheadBench {
             throw new IllegalStateException("python bench_train failed: " + stdout);
         }
         String[] lines = stdout.strip().split("\n");
-        JsonNode result = JSON.readTree(lines[lines.length - 1]);
+        JsonNode result = JSON.readTree(lines[lines.length - 1]).get("result");
         return result.get("tokens_per_second").asDouble();
     }
 

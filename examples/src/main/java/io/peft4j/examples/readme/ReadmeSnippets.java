@@ -13,8 +13,6 @@ import io.peft4j.TrainingHandle;
 import io.peft4j.TrainingListener;
 import io.peft4j.estimate.Estimate;
 import io.peft4j.estimate.Gpu;
-import io.peft4j.estimate.LoraTargets;
-import io.peft4j.estimate.Method;
 import io.peft4j.estimate.TrainingPlan;
 import io.peft4j.hub.HubClient;
 import io.peft4j.hub.ModelSummary;
@@ -26,6 +24,8 @@ import io.peft4j.merge.SoupMethod;
 import io.peft4j.merge.SoupOptions;
 import io.peft4j.peft.LoraAdapter;
 import io.peft4j.peft.LoraModule;
+import io.peft4j.tuning.Targets;
+import io.peft4j.tuning.TrainMethod;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -44,7 +44,7 @@ public final class ReadmeSnippets {
                 .data(Path.of("train.jsonl"))                 // {"text"}, {"prompt","completion"} or {"messages"}
                 .outputDir(Path.of("out/my-lora"))
                 .method("lora").rank(16).alpha(32)
-                .targets(TrainConfig.Targets.allLinear())
+                .targets(Targets.allLinear())
                 .maxSteps(200).learningRate(2e-4).batchSize(4)
                 .build();
         TrainingHandle run = Peft.trainAsync(config, new TrainingListener() {
@@ -94,7 +94,7 @@ public final class ReadmeSnippets {
     /** README: estimates. */
     static void estimate() {
         Estimate e = Peft.estimate("meta-llama/Meta-Llama-3-8B", TrainingPlan.builder()
-                .method(Method.QLORA).rank(16).targets(LoraTargets.allLinear())
+                .method(TrainMethod.QLORA).rank(16).targets(Targets.allLinear())
                 .batchSize(1).seqLen(2048).gradientCheckpointing(true).build(),
                 Gpu.named("RTX-4090"), 20_000_000L, null);
         System.out.println(e.toTable());

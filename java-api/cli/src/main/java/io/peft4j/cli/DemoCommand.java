@@ -1,10 +1,10 @@
 package io.peft4j.cli;
 
 import io.peft4j.EvalResult;
+import io.peft4j.LossPlot;
 import io.peft4j.Evaluation;
 import io.peft4j.Peft;
 import io.peft4j.TrainConfig;
-import io.peft4j.TrainMethod;
 import io.peft4j.TrainResult;
 import io.peft4j.TrainStart;
 import io.peft4j.TrainStep;
@@ -18,7 +18,8 @@ import io.peft4j.merge.MergeReport;
 import io.peft4j.merge.SoupMethod;
 import io.peft4j.merge.SoupOptions;
 import io.peft4j.output.OutputPolicy;
-import io.peft4j.plot.LossPlot;
+import io.peft4j.tuning.Targets;
+import io.peft4j.tuning.TrainMethod;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -179,13 +180,13 @@ final class DemoCommand implements Callable<Integer> {
     private TrainResult train(Path baseDir, Path data, Path adapterDir) {
         OutputPolicy.clearFolder(adapterDir, true);
         TrainConfig config = TrainConfig.builder().baseModel(baseDir).data(data).outputDir(adapterDir)
-                .method(TrainMethod.parse("lora")).rank(rank).alpha(2.0 * rank).dropout(0.0)
-                .targets(TrainConfig.Targets.allLinear()).maxSteps(steps).learningRate(learningRate)
+                .method(TrainMethod.LORA).rank(rank).alpha(2.0 * rank).dropout(0.0)
+                .targets(Targets.allLinear()).maxSteps(steps).learningRate(learningRate)
                 .batchSize(4).seed(0).build();
         boolean interactive = System.console() != null;
         TrainProgress progress = new TrainProgress(System.out, interactive);
         TrainResult result = Peft.train(config, interactive ? progress : new EveryNthStep(progress, 25));
-        say("adapter %s: loss %.3f after %d steps (%s, %.0f tokens/s)", result.adapterDir().getFileName(), result.finalLoss(),
+        say("adapter %s: loss %.3f after %d steps (%s, %.0f tokens/s)", result.adapterDir().getFileName(), result.finalLoss().orElse(Double.NaN),
                 result.steps(), TrainProgress.clock(result.duration()), result.tokensPerSecond());
         return result;
     }

@@ -5,11 +5,10 @@ import io.peft4j.Peft;
 import io.peft4j.estimate.Estimate;
 import io.peft4j.estimate.EstimateException;
 import io.peft4j.estimate.Gpu;
-import io.peft4j.estimate.LoraTargets;
-import io.peft4j.estimate.Method;
 import io.peft4j.estimate.Optimizer;
 import io.peft4j.estimate.Precision;
 import io.peft4j.estimate.TrainingPlan;
+import io.peft4j.tuning.Targets;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -35,7 +34,7 @@ public final class EstimateCommand implements Callable<Integer> {
                     + "Hugging Face cache or among the bundled configs (e.g. meta-llama/Meta-Llama-3-8B).")
     private String base;
 
-    @Option(names = "--method", defaultValue = "lora", description = "full, lora, qlora or dora (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--method", defaultValue = "lora", description = "full, lora, qlora, dora or rslora (default: ${DEFAULT-VALUE}).")
     private String method;
 
     @Option(names = "--rank", defaultValue = "16", description = "LoRA rank (default: ${DEFAULT-VALUE}).")
@@ -121,8 +120,8 @@ public final class EstimateCommand implements Callable<Integer> {
             throw new EstimateException("give --targets or --target-regex, not both");
         }
         TrainingPlan plan = TrainingPlan.builder()
-                .method(Method.parse(method)).rank(rank)
-                .targets(targetRegex != null ? LoraTargets.regex(targetRegex) : targets != null ? LoraTargets.parse(targets) : null)
+                .method(method).rank(rank)
+                .targets(targetRegex != null ? Targets.regex(targetRegex) : targets != null ? Targets.parse(targets) : Targets.peftDefault())
                 .precision(Precision.parse(precision)).adapterPrecision(Precision.parse(adapterPrecision))
                 .optimizer(Optimizer.parse(optimizer)).batchSize(batchSize).seqLen(seqLen)
                 .gradientCheckpointing(gradientCheckpointing).gradientAccumulation(gradientAccumulation)

@@ -1,7 +1,7 @@
 package io.peft4j.cli;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /**
  * The {@code peft4j} command line: one command with a subcommand per capability.

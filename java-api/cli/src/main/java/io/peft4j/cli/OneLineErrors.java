@@ -2,11 +2,11 @@ package io.peft4j.cli;
 
 import io.peft4j.core.Peft4jException;
 import io.peft4j.core.Printable;
-import picocli.CommandLine;
 import picocli.CommandLine.ExecutionException;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.IExecutionStrategy;
 import picocli.CommandLine.ParseResult;
+import picocli.CommandLine;
 
 /**
  * Turns anything a subcommand throws, {@link Error}s included (out of memory, stack overflow), into

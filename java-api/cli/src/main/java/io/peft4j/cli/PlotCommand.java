@@ -1,7 +1,7 @@
 package io.peft4j.cli;
 
 import io.peft4j.output.OutputPolicy;
-import io.peft4j.plot.LossPlot;
+import io.peft4j.LossPlot;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

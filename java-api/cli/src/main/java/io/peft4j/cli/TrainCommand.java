@@ -3,10 +3,10 @@ package io.peft4j.cli;
 import io.peft4j.Distributed;
 import io.peft4j.Peft;
 import io.peft4j.TrainConfig;
-import io.peft4j.TrainMethod;
 import io.peft4j.TrainResult;
 import io.peft4j.TrainingHandle;
-import io.peft4j.output.OutputPolicy;
+import io.peft4j.tuning.Targets;
+import io.peft4j.tuning.TrainMethod;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -15,7 +15,6 @@ import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -46,25 +45,26 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin
     OverwriteOption overwrite;
 
-    @Option(names = "--method", defaultValue = "lora", paramLabel = "NAME",
+    // Defaults come from TrainConfig.DEFAULTS (picocli shows a field's initial value as ${DEFAULT-VALUE}).
+    @Option(names = "--method", paramLabel = "NAME",
             description = "lora, qlora, dora, rslora, adalora, ia3, prompt_tuning or dpo (default: ${DEFAULT-VALUE}).")
-    String method;
+    String method = TrainConfig.DEFAULTS.method().id();
 
-    @Option(names = "--rank", defaultValue = "8", description = "LoRA rank (default: ${DEFAULT-VALUE}).")
-    int rank;
+    @Option(names = "--rank", description = "LoRA rank (default: ${DEFAULT-VALUE}).")
+    int rank = TrainConfig.DEFAULTS.rank();
 
-    @Option(names = "--alpha", defaultValue = "16", description = "LoRA alpha (default: ${DEFAULT-VALUE}).")
-    double alpha;
+    @Option(names = "--alpha", description = "LoRA alpha (default: ${DEFAULT-VALUE}).")
+    double alpha = TrainConfig.DEFAULTS.alpha();
 
-    @Option(names = "--dropout", defaultValue = "0.05", description = "LoRA dropout (default: ${DEFAULT-VALUE}).")
-    double dropout;
+    @Option(names = "--dropout", description = "LoRA dropout (default: ${DEFAULT-VALUE}).")
+    double dropout = TrainConfig.DEFAULTS.dropout();
 
     @Option(names = "--targets", paramLabel = "LIST|all-linear|REGEX",
             description = "Target modules: comma-separated names, all-linear, or a regex (default: PEFT's choice for the architecture).")
     String targets;
 
-    @Option(names = "--virtual-tokens", defaultValue = "8", description = "Soft-prompt length for prompt_tuning (default: ${DEFAULT-VALUE}).")
-    int virtualTokens;
+    @Option(names = "--virtual-tokens", description = "Soft-prompt length for prompt_tuning (default: ${DEFAULT-VALUE}).")
+    int virtualTokens = TrainConfig.DEFAULTS.numVirtualTokens();
 
     @ArgGroup(exclusive = true)
     Length length = new Length();
@@ -72,32 +72,32 @@ public final class TrainCommand implements Callable<Integer> {
     /** How long to train: steps or epochs, not both. */
     static final class Length {
         @Option(names = "--max-steps", paramLabel = "N", description = "Optimizer steps.")
-        int maxSteps;
+        int maxSteps = TrainConfig.DEFAULTS.maxSteps();
 
-        @Option(names = "--epochs", paramLabel = "E", description = "Passes over the data (default: 1).")
-        double epochs = 1;
+        @Option(names = "--epochs", paramLabel = "E", description = "Passes over the data (default: ${DEFAULT-VALUE}).")
+        double epochs = TrainConfig.DEFAULTS.epochs();
     }
 
-    @Option(names = "--lr", defaultValue = "2e-4", description = "Learning rate (default: ${DEFAULT-VALUE}).")
-    double learningRate;
+    @Option(names = "--lr", description = "Learning rate (default: ${DEFAULT-VALUE}).")
+    double learningRate = TrainConfig.DEFAULTS.learningRate();
 
-    @Option(names = "--batch-size", defaultValue = "4", description = "Examples per micro-batch (default: ${DEFAULT-VALUE}).")
-    int batchSize;
+    @Option(names = "--batch-size", description = "Examples per micro-batch (default: ${DEFAULT-VALUE}).")
+    int batchSize = TrainConfig.DEFAULTS.batchSize();
 
-    @Option(names = "--grad-accum", defaultValue = "1", description = "Micro-batches per step (default: ${DEFAULT-VALUE}).")
-    int gradAccum;
+    @Option(names = "--grad-accum", description = "Micro-batches per step (default: ${DEFAULT-VALUE}).")
+    int gradAccum = TrainConfig.DEFAULTS.gradientAccumulation();
 
-    @Option(names = "--max-length", defaultValue = "512", description = "Tokens per example (default: ${DEFAULT-VALUE}).")
-    int maxLength;
+    @Option(names = "--max-length", description = "Tokens per example (default: ${DEFAULT-VALUE}).")
+    int maxLength = TrainConfig.DEFAULTS.maxLength();
 
-    @Option(names = "--seed", defaultValue = "42", description = "Random seed (default: ${DEFAULT-VALUE}).")
-    long seed;
+    @Option(names = "--seed", description = "Random seed (default: ${DEFAULT-VALUE}).")
+    long seed = TrainConfig.DEFAULTS.seed();
 
-    @Option(names = "--scheduler", defaultValue = "linear", description = "Learning-rate schedule (default: ${DEFAULT-VALUE}).")
-    String scheduler;
+    @Option(names = "--scheduler", description = "Learning-rate schedule (default: ${DEFAULT-VALUE}).")
+    String scheduler = TrainConfig.DEFAULTS.scheduler();
 
-    @Option(names = "--warmup", defaultValue = "0", paramLabel = "STEPS", description = "Warm-up steps (default: ${DEFAULT-VALUE}).")
-    int warmup;
+    @Option(names = "--warmup", paramLabel = "STEPS", description = "Warm-up steps (default: ${DEFAULT-VALUE}).")
+    int warmup = TrainConfig.DEFAULTS.warmupSteps();
 
     @Option(names = "--optimizer", paramLabel = "NAME", description = "transformers optimizer name (default: paged_adamw_8bit for qlora, adamw_torch otherwise).")
     String optimizer;
@@ -108,27 +108,27 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--eval-data", paramLabel = "FILE", description = "JSONL to evaluate on.")
     Path evalData;
 
-    @Option(names = "--eval-fraction", defaultValue = "0", description = "Share of the data held out for evaluation (default: ${DEFAULT-VALUE}).")
-    double evalFraction;
+    @Option(names = "--eval-fraction", description = "Share of the data held out for evaluation (default: ${DEFAULT-VALUE}).")
+    double evalFraction = TrainConfig.DEFAULTS.evalFraction();
 
-    @Option(names = "--eval-steps", defaultValue = "0", description = "Evaluate every N steps; 0: at the end (default: ${DEFAULT-VALUE}).")
-    int evalSteps;
+    @Option(names = "--eval-steps", description = "Evaluate every N steps; 0: at the end (default: ${DEFAULT-VALUE}).")
+    int evalSteps = TrainConfig.DEFAULTS.evalSteps();
 
-    @Option(names = "--save-steps", defaultValue = "0", description = "Checkpoint every N steps; 0: only when stopped (default: ${DEFAULT-VALUE}).")
-    int saveSteps;
+    @Option(names = "--save-steps", description = "Checkpoint every N steps; 0: only when stopped (default: ${DEFAULT-VALUE}).")
+    int saveSteps = TrainConfig.DEFAULTS.saveSteps();
 
     @Option(names = "--resume", paramLabel = "CHECKPOINT", description = "Continue from OUT/checkpoints/checkpoint-N.")
     Path resume;
 
-    @Option(names = "--device", defaultValue = "auto", description = "auto or cpu (default: ${DEFAULT-VALUE}).")
-    String device;
+    @Option(names = "--device", description = "auto or cpu (default: ${DEFAULT-VALUE}).")
+    String device = TrainConfig.DEFAULTS.device();
 
-    @Option(names = "--dpo-base", defaultValue = "lora", paramLabel = "METHOD",
+    @Option(names = "--dpo-base", paramLabel = "METHOD",
             description = "With --method dpo: the adapter trained, lora, qlora, dora or rslora (default: ${DEFAULT-VALUE}).")
-    String dpoBase;
+    String dpoBase = TrainConfig.DEFAULTS.dpoBase().id();
 
-    @Option(names = "--dpo-beta", defaultValue = "0.1", description = "With --method dpo: DPO's beta (default: ${DEFAULT-VALUE}).")
-    double dpoBeta;
+    @Option(names = "--dpo-beta", description = "With --method dpo: DPO's beta (default: ${DEFAULT-VALUE}).")
+    double dpoBeta = TrainConfig.DEFAULTS.dpoBeta();
 
     @ArgGroup(exclusive = false, heading = "Distributed training (torchrun / accelerate launch):%n")
     DistributedOptions distributed;
@@ -165,19 +165,14 @@ public final class TrainCommand implements Callable<Integer> {
     public Integer call() {
         TrainConfig config = TrainConfig.builder().baseModel(base).data(data).outputDir(out)
                 .method(TrainMethod.parse(method)).rank(rank).alpha(alpha).dropout(dropout)
-                .targets(targets == null ? TrainConfig.Targets.defaults() : TrainConfig.Targets.parse(targets))
+                .targets(targets == null ? TrainConfig.DEFAULTS.targets() : Targets.parse(targets))
                 .numVirtualTokens(virtualTokens).maxSteps(length.maxSteps).epochs(length.epochs)
                 .learningRate(learningRate).batchSize(batchSize).gradientAccumulation(gradAccum).maxLength(maxLength)
                 .seed(seed).scheduler(scheduler, warmup).optimizer(optimizer).completionOnlyLoss(!fullLoss)
                 .evalData(evalData).evalFraction(evalFraction).evalSteps(evalSteps).saveSteps(saveSteps)
                 .resumeFrom(resume).device(device).dpo(TrainMethod.parse(dpoBase), dpoBeta)
-                .distributed(distributed == null ? null : distributed.toDistributed()).build();
-        if (resume == null) {
-            // checked once the configuration is valid, so that a refused run changes nothing
-            OutputPolicy.clearFolder(out, overwrite.overwrite, data, evalData, Path.of(base));
-        } else if (overwrite.overwrite) {
-            throw new ParameterException(spec.commandLine(), "--overwrite would delete the checkpoint --resume continues from; give one of them");
-        }
+                .distributed(distributed == null ? null : distributed.toDistributed())
+                .overwrite(overwrite.overwrite).build(); // Peft.trainAsync applies the overwrite rule
         var progress = new TrainProgress(System.out, System.console() != null);
         TrainingHandle handle = Peft.trainAsync(config, progress);
         Thread stopOnInterrupt = new Thread(() -> {
@@ -193,13 +188,11 @@ public final class TrainCommand implements Callable<Integer> {
         }
         var err = spec.commandLine().getOut();
         err.printf(Locale.ROOT, "%s after %d/%d steps: loss %.4f, %.0f tok/s, %s, optimizer %s%n",
-                result.cancelled() ? "stopped" : "done", result.steps(), result.maxSteps(), result.finalLoss(),
+                result.cancelled() ? "stopped" : "done", result.steps(), result.maxSteps(), result.finalLoss().orElse(Double.NaN),
                 result.tokensPerSecond(), TrainProgress.clock(result.duration()), result.optimizer());
         result.notes().forEach(note -> err.println("note: " + note));
         err.println("adapter: " + result.adapterDir());
-        if (result.checkpoint() != null) {
-            err.println("checkpoint: " + result.checkpoint());
-        }
+        result.checkpoint().ifPresent(checkpoint -> err.println("checkpoint: " + checkpoint));
         err.flush();
         return 0;
     }

@@ -60,7 +60,7 @@ class EstimateCommandTest {
 
         Result badMethod = run("estimate", "--base", "openai-community/gpt2", "--method", "prefix");
         assertEquals(Main.EXIT_FAILURE, badMethod.code());
-        assertEquals("peft4j estimate: method 'prefix' is not one of full, lora, qlora, dora", badMethod.err().strip());
+        assertEquals("peft4j estimate: method 'prefix' is not one of full, lora, qlora, dora, rslora", badMethod.err().strip());
 
         Result noTargets = run("estimate", "--base", "openai-community/gpt2", "--targets", "q_proj");
         assertEquals(Main.EXIT_FAILURE, noTargets.code());

@@ -16,6 +16,7 @@ import io.peft4j.safetensors.Tensor;
 import io.peft4j.safetensors.TensorInfo;
 import io.peft4j.safetensors.TensorSource;
 import io.peft4j.safetensors.TensorSpec;
+import io.peft4j.tuning.Targets;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +41,7 @@ class PeftExtensionTest {
         record Example(String prompt, String completion) {}
         List<Example> data = List.of(new Example("Greet alice:", " hello alice"), new Example("Greet bob:", " hello bob"));
         adapter = Peft.train(TrainConfig.builder().baseModel(tiny.llama()).records(data).outputDir(shared.resolve("adapter"))
-                .maxSteps(3).batchSize(2).maxLength(32).learningRate(1e-2).targets(TrainConfig.Targets.names("q_proj", "v_proj"))
+                .maxSteps(3).batchSize(2).maxLength(32).learningRate(1e-2).targets(Targets.names("q_proj", "v_proj"))
                 .build()).adapterDir();
     }
 

@@ -1,14 +1,14 @@
 package io.peft4j.hub.testing;
 
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.Collections;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.security.MessageDigest;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** A model repository held by {@link LocalHub}: metadata, commits, and branches pointing at them. */
