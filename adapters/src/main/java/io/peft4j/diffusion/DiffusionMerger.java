@@ -25,9 +25,10 @@ import java.util.stream.Stream;
  * beside it and renamed into place; on failure nothing is left.
  *
  * <p>Each merged component keeps its weights file's name ({@code diffusion_pytorch_model.safetensors}
- * or {@code model.safetensors}, sharded with an index like diffusers when it was or when a shard
- * would exceed the maximum size). Other weight files of a merged component (variants such as
- * {@code .fp16.safetensors}, pickles) are not copied: they would hold the unmerged weights.
+ * or {@code model.safetensors}), split into shards named as diffusers names them, with an index,
+ * when it would exceed the maximum shard size (10 GB by default, diffusers' own). Other weight files
+ * of a merged component (variants such as {@code .fp16.safetensors}, pickles) are not copied: they
+ * would hold the unmerged weights.
  */
 public final class DiffusionMerger {
 

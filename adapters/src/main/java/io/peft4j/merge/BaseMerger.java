@@ -76,8 +76,8 @@ public final class BaseMerger {
      * Merges LoRA modules from any source (a diffusion LoRA's component, for instance) into one
      * checkpoint of a model folder, with the same plan, numbers and streaming as {@link #merge}.
      * The merged tensors are written into the existing directory {@code target} under the name of
-     * {@code weights} (sharded, with an index, when the base was sharded or a shard would exceed
-     * {@code maxShardSize}); the caller copies the other files and moves {@code target} into place.
+     * {@code weights} (split into shards with an index when they would exceed {@code maxShardSize});
+     * the caller copies the other files and moves {@code target} into place.
      *
      * @param directory      the checkpoint's directory (its {@code config.json} is checked for quantization)
      * @param weights        the base weights: a {@code .safetensors} file or a {@code *.safetensors.index.json}

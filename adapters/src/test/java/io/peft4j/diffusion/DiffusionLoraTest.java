@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.peft4j.output.OutputExistsException;
 import io.peft4j.safetensors.DType;
 import io.peft4j.safetensors.SafetensorsFile;
 import io.peft4j.safetensors.TensorInfo;
@@ -183,12 +184,22 @@ class DiffusionLoraTest {
     }
 
     @Test
-    void refusesToOverwrite() {
+    void followsTheOutputRuleOfEveryCommand() throws IOException {
         Path source = kohya();
+        Path out = temp.resolve("out.safetensors");
+        DiffusionConverter.convert(source, Layout.KOHYA, out);
+        long size = Files.size(out);
+        assertThrows(OutputExistsException.class, () -> DiffusionConverter.convert(source, Layout.DIFFUSERS, out));
+        assertEquals(size, Files.size(out));
+        DiffusionConverter.convert(source, Layout.DIFFUSERS, out, false, 2, true);
+        try (DiffusionLora replaced = DiffusionLora.load(out)) {
+            assertEquals(Layout.DIFFUSERS, replaced.layout());
+        }
+        assertThrows(OutputExistsException.class, () -> DiffusionConverter.convert(source, Layout.KOHYA, source, false, 2, true));
         DiffusionFormatException e = assertThrows(DiffusionFormatException.class,
-                () -> DiffusionConverter.convert(source, Layout.KOHYA, source));
-        assertTrue(e.getMessage().contains("exists"), e.getMessage());
-        assertThrows(RuntimeException.class, () -> DiffusionConverter.convert(source, Layout.KOHYA, temp.resolve("x.ckpt")));
+                () -> DiffusionConverter.convert(source, Layout.KOHYA, temp.resolve("x.ckpt")));
+        assertTrue(e.getMessage().contains(".safetensors"), e.getMessage());
+        assertTrue(Files.notExists(temp.resolve("x.ckpt")));
     }
 
     private static Map<String, String> keys(Path file) {
