@@ -1,7 +1,5 @@
 package io.peft4j.diffusion;
 
-import java.util.Locale;
-
 /**
  * The parts of a Stable Diffusion pipeline a LoRA can change, with the names each layout gives
  * them. SD 1.x/2.x have one text encoder ({@code CLIPTextModel}), SDXL two (the second a
@@ -62,10 +60,5 @@ public enum Component {
             }
         }
         return null;
-    }
-
-    @Override
-    public String toString() {
-        return shortName.toLowerCase(Locale.ROOT);
     }
 }
