@@ -46,7 +46,8 @@ check REQUEST RESULT: for every fixture, diffusers' load_lora_weights + fuse_lor
 on the original gives the reference weights of each component; then the same on each of peft4j's
 conversions (PEFT folders through PeftModel.from_pretrained + merge_and_unload, which is what fuse_lora
 runs), and peft4j's merged model folders read with safetensors. For each, per component: tensors and
-values compared, values equal, and the largest difference in units in the last place. For the
+values compared, values equal, the largest difference in units in the last place, and for merges
+the values outside the reorder bound (what the README promises where torch sums in another order). For the
 varied-alpha fixture also: which modules diffusers scales otherwise than kohya (the original against
 peft4j's diffusers conversion, whose metadata carries every alpha), and whether each module's fused
 delta is (alpha/r) up@down (checked in float64 from the kohya file itself). zip-check scores ZipLoRA
@@ -307,8 +308,9 @@ def make(out):
 
 # ---------------------------------------------------------------------------------------------- checks
 
-def fused(model_folder, lora):
-    """Every component's weights after diffusers (or, for PEFT folders, PEFT) fuses `lora` into a fresh pipeline."""
+def fused(model_folder, lora, bounds=None):
+    """Every component's weights after diffusers (or, for PEFT folders, PEFT) fuses `lora` into a fresh pipeline.
+    With a dict `bounds`, also fills it with the reorder bound of every fused weight (see reorder_bound)."""
     pipe = load_pipeline(model_folder)
     lora = Path(lora)
     if lora.is_dir() and any((lora / c / "adapter_config.json").is_file() for c in components(pipe)):
@@ -321,9 +323,33 @@ def fused(model_folder, lora):
             pipe.load_lora_weights(str(lora))
         else:
             pipe.load_lora_weights(str(lora.parent), weight_name=lora.name)
+        if bounds is not None:
+            for name, model in components(pipe).items():
+                bounds[name] = reorder_bounds(model)
         pipe.fuse_lora(components=list(components(pipe)))
         pipe.unload_lora_weights()
     return {name: {k: v.detach().clone() for k, v in model.state_dict().items()} for name, model in components(pipe).items()}
+
+
+def reorder_bounds(model):
+    """For each LoRA layer's weight: how far a fused value may lie from peft4j's when torch's kernels sum the
+    rank terms in another order, 2 (gamma_r + u) |s| (|B| @ |A|) plus one float32 ulp of the result
+    (u = 2^-24, gamma_r = r u / (1 - r u)): the promise the README makes for merges."""
+    from peft.tuners.lora import LoraLayer
+    found = {}
+    u = 2.0 ** -24
+    for name, module in model.named_modules():
+        if not isinstance(module, LoraLayer):
+            continue
+        for adapter, a in module.lora_A.items():
+            A = a.weight.detach().double().flatten(1)
+            B = module.lora_B[adapter].weight.detach().double().flatten(1)
+            r = A.shape[0]
+            gamma = r * u / (1 - r * u)
+            weight = module.get_base_layer().weight
+            bound = 2 * (gamma + u) * abs(module.scaling[adapter]) * (B.abs() @ A.abs())
+            found[name + ".weight"] = bound.reshape(weight.shape)
+    return found
 
 
 def ulps(a, b):
@@ -335,13 +361,14 @@ def ulps(a, b):
     return int((ia - ib).abs().max().item()) if a.numel() else 0
 
 
-def compare(reference, other):
+def compare(reference, other, bounds=None):
     """Per component: values compared and equal, missing tensors, and per differing tensor its largest
-    difference in ulp and its largest absolute difference relative to the tensor's largest value."""
+    difference in ulp and its largest absolute difference relative to the tensor's largest value; with
+    `bounds`, also how many values lie outside the reorder bound (plus one ulp of the value)."""
     result = {}
     for comp, ref in reference.items():
         got = other.get(comp, {})
-        equal = total = 0
+        equal = total = outside = 0
         differing = {}
         missing = [k for k in ref if k not in got]
         for key, value in ref.items():
@@ -354,8 +381,13 @@ def compare(reference, other):
             if same != value.numel():
                 scale = value.abs().max().item() or 1.0
                 differing[key] = [ulps(value, g), (g.double() - value.double()).abs().max().item() / scale]
+                if bounds is not None:
+                    bound = bounds.get(comp, {}).get(key)
+                    ulp = (torch.nextafter(value.abs(), torch.tensor(float("inf"))) - value.abs()).double()
+                    limit = ulp + (bound if bound is not None else 0)
+                    outside += int(((g.double() - value.double()).abs() > limit).sum().item())
         result[comp] = {"values": total, "equal": equal, "differing": differing, "missing": missing,
-                        "max_ulp": max([d[0] for d in differing.values()], default=0)}
+                        "max_ulp": max([d[0] for d in differing.values()], default=0), "outside_bound": outside}
     return result
 
 
@@ -397,11 +429,13 @@ def check(request_path, result_path):
     results = []
     for case in request["cases"]:
         original = fused(case["model"], case["lora"])
-        converted = {layout: fused(case["model"], path) for layout, path in case["conversions"].items()}
+        bounds = {}
+        converted = {layout: fused(case["model"], path, bounds if layout == "diffusers" else None)
+                     for layout, path in case["conversions"].items()}
         exact = converted["diffusers"]
         entry = {"name": case["name"],
                  "conversions": {layout: compare(original, weights) for layout, weights in converted.items()},
-                 "merged": compare(exact, folder_weights(case["merged"]))}
+                 "merged": compare(exact, folder_weights(case["merged"]), bounds)}
         if case.get("kohya_semantics"):
             names = [(n["stem"], n["component"], n["module"]) for n in json.loads(
                 Path(case["lora"].removesuffix(".safetensors") + ".names.json").read_text())]
