@@ -13,6 +13,12 @@ import io.peft4j.estimate.Estimate;
 import io.peft4j.estimate.Gpu;
 import io.peft4j.estimate.ModelSource;
 import io.peft4j.estimate.TrainingPlan;
+import io.peft4j.extract.AdapterExtractor;
+import io.peft4j.extract.ExtractOptions;
+import io.peft4j.extract.ExtractReport;
+import io.peft4j.inspect.AdapterDiff;
+import io.peft4j.inspect.AdapterStats;
+import io.peft4j.inspect.DeltaStatistics;
 import io.peft4j.hub.ModelRef;
 import io.peft4j.merge.BaseMerger;
 import io.peft4j.merge.LoraSoup;
@@ -92,6 +98,33 @@ public final class Peft {
      */
     public static SoupReport soupDiffusion(SoupOptions options, Layout to) {
         return DiffusionSoup.soup(options, to);
+    }
+
+    /**
+     * Extracts a LoRA adapter from a fine-tuned model (the task vector {@code TUNED - BASE} of every
+     * targeted linear module, truncated to a rank or an energy fraction), or re-factors an adapter
+     * into a plain LoRA; streaming, one module at a time. Example:
+     * {@code Peft.extract(ExtractOptions.fromModels(base, tuned, out).maxRank(32).energy(0.9).build())}.
+     * The report gives per module the rank chosen, the energy kept and the relative error.
+     */
+    public static ExtractReport extract(ExtractOptions options) {
+        return AdapterExtractor.extract(options);
+    }
+
+    /**
+     * Per module of a LoRA adapter: the norm of its update {@code s * B @ A}, its effective rank and
+     * the ranks holding 90 % and 99 % of its energy (exact, in factor space).
+     */
+    public static AdapterStats adapterStats(Path adapter) {
+        return DeltaStatistics.of(adapter);
+    }
+
+    /**
+     * Compares two LoRA adapters module by module: norms, the cosine similarity of their updates on
+     * shared modules, and the modules where they differ most (before souping them, for instance).
+     */
+    public static AdapterDiff diff(Path first, Path second) {
+        return DeltaStatistics.diff(first, second);
     }
 
     /**

@@ -82,6 +82,19 @@ public final class Tensor {
     }
 
     /**
+     * Converts {@code count} elements starting at element {@code first} to float32 into
+     * {@code dst[offset ...]}: a slice (a few rows of a matrix) without converting the whole tensor.
+     */
+    public void toFloats(long first, float[] dst, int offset, int count) {
+        requireFloatingPoint();
+        if (first < 0 || count < 0 || first + count > numel()) {
+            throw new IndexOutOfBoundsException("elements " + first + ".." + (first + count) + " of tensor " + name()
+                    + " with " + numel());
+        }
+        FloatDecoder.decode(dtype(), data, first, dst, offset, count);
+    }
+
+    /**
      * Writes the elements as little-endian float32 into {@code dst}, which must hold at least
      * {@code 4 * numel()} bytes.
      */

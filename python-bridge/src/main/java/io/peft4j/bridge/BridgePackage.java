@@ -7,7 +7,6 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystem;
 import java.nio.file.FileSystemNotFoundException;
 import java.nio.file.FileSystems;
@@ -31,6 +30,7 @@ import java.util.stream.Stream;
 final class BridgePackage {
 
     private static final String ROOT = "python";
+    private static final Object EXTRACTING = new Object();
 
     private BridgePackage() {}
 
@@ -79,7 +79,19 @@ final class BridgePackage {
         }
     }
 
-    private static Path extract(URI markerUri, Path cache) throws IOException {
+    /**
+     * Extracts the package to {@code cache/<content hash>/} unless it is there. One thread at a time:
+     * the jar's zip file system is shared by the JVM, and a thread closing it while another walks it
+     * failed the other with {@code ClosedFileSystemException} (two distributed launches of one JVM
+     * resolve the environment at once). Another process extracting the same content first is fine.
+     */
+    static Path extract(URI markerUri, Path cache) throws IOException {
+        synchronized (EXTRACTING) {
+            return extractAlone(markerUri, cache);
+        }
+    }
+
+    private static Path extractAlone(URI markerUri, Path cache) throws IOException {
         FileSystem jar;
         boolean opened = false;
         try {
@@ -107,8 +119,11 @@ final class BridgePackage {
             }
             try {
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException raced) {
+            } catch (IOException raced) {
                 deleteTree(temp);
+                if (!Files.isDirectory(target)) {
+                    throw raced;
+                }
             }
             return target;
         } finally {

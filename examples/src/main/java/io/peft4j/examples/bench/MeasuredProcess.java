@@ -21,6 +21,19 @@ record MeasuredProcess(double seconds, double peakRssMb, double peakAnonMb) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     static MeasuredProcess run(List<String> command) throws IOException, InterruptedException {
+        return run(command, false);
+    }
+
+    /**
+     * Like {@link #run(List)}, but for a tool that prints no timing: {@code seconds} is the whole
+     * process's wall time, start-up included.
+     */
+    static MeasuredProcess wall(List<String> command) throws IOException, InterruptedException {
+        return run(command, true);
+    }
+
+    private static MeasuredProcess run(List<String> command, boolean wallTime) throws IOException, InterruptedException {
+        long start = System.nanoTime();
         Path log = Files.createTempFile("peft4j-bench", ".log");
         try {
             Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -44,6 +57,9 @@ record MeasuredProcess(double seconds, double peakRssMb, double peakAnonMb) {
             String output = Files.readString(log);
             if (process.waitFor() != 0) {
                 throw new IllegalStateException("failed: " + String.join(" ", command) + "\n" + output);
+            }
+            if (wallTime) {
+                return new MeasuredProcess((System.nanoTime() - start) / 1e9, peakRss / 1024.0, peakAnon / 1024.0);
             }
             List<String> lines = output.lines().filter(l -> l.startsWith("{\"seconds\"")).toList();
             if (lines.isEmpty()) {

@@ -1,5 +1,9 @@
 package io.peft4j.examples.readme;
 
+import java.util.Map;
+import java.net.URI;
+import io.peft4j.serve.ServeOptions;
+import io.peft4j.serve.AdapterServer;
 import io.peft4j.GenerateOptions;
 import io.peft4j.Peft;
 import io.peft4j.TrainConfig;
@@ -108,5 +112,12 @@ public final class ReadmeSnippets {
                 .batchSize(1).seqLen(2048).gradientCheckpointing(true).build(),
                 Gpu.named("RTX-4090"), 20_000_000L, null);
         System.out.println(e.toTable());
+    }
+
+    /** README: serving adapters from a Java service. */
+    static void serve(Path base, Path adapterDir) throws java.io.IOException {
+        try (AdapterServer server = AdapterServer.start(ServeOptions.of(base, Map.of("support", adapterDir)).withPort(0))) {
+            URI openAiBaseUrl = URI.create(server.address() + "/v1");
+        }
     }
 }

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.peft4j.Peft;
 import io.peft4j.core.Printable;
 import io.peft4j.diffusion.DiffusionInspection;
+import io.peft4j.inspect.AdapterStats;
+import io.peft4j.inspect.DeltaStatistics;
 import io.peft4j.inspect.Inspection;
 import io.peft4j.inspect.Inspector;
 import java.nio.file.Path;
@@ -16,7 +18,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code peft4j inspect PATH [--json]}: every tensor of a {@code .safetensors} file, a sharded model
+ * {@code peft4j inspect PATH [--json] [--stats]}: every tensor of a {@code .safetensors} file, a sharded model
  * directory or an adapter directory, with totals and metadata; for adapters also the configuration
  * summary (method, rank, alpha, scaling per module, targets, trainable parameters, base model); for
  * an image-generation LoRA (kohya, diffusers or PEFT layout) its layout, components, ranks and alphas.
@@ -35,11 +37,20 @@ final class InspectCommand implements Callable<Integer> {
     @Option(names = "--all", description = "List every tensor (the human summary shows the first 40).")
     boolean all;
 
+    @Option(names = "--stats", description = "For an adapter: per module the norm of s*B@A, its effective rank and the ranks holding 90%%/99%% of its energy.")
+    boolean stats;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
+        if (stats) {
+            AdapterStats s = DeltaStatistics.of(path);
+            spec.commandLine().getOut().print(json ? DeltaStatsText.json(s) + "\n"
+                    : new DeltaStatsText(all ? Integer.MAX_VALUE : 40).render(s));
+            return 0;
+        }
         var out = spec.commandLine().getOut();
         ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         mapper.getFactory().setCharacterEscapes(Printable.jsonEscapes());
