@@ -1,5 +1,13 @@
 package io.peft4j;
 
+import io.peft4j.diffusion.ConvertReport;
+import io.peft4j.diffusion.DiffusionConverter;
+import io.peft4j.diffusion.DiffusionInspection;
+import io.peft4j.diffusion.DiffusionMergeOptions;
+import io.peft4j.diffusion.DiffusionMergeReport;
+import io.peft4j.diffusion.DiffusionMerger;
+import io.peft4j.diffusion.DiffusionSoup;
+import io.peft4j.diffusion.Layout;
 import io.peft4j.estimate.Estimate;
 import io.peft4j.estimate.Gpu;
 import io.peft4j.estimate.ModelSource;
@@ -49,6 +57,46 @@ public final class Peft {
      */
     public static SoupReport soup(SoupOptions options) {
         return LoraSoup.soup(options);
+    }
+
+    /**
+     * Describes an image-generation LoRA (kohya, diffusers or PEFT layout): layout, components
+     * ({@code unet}, {@code te1}, {@code te2}), ranks and alphas per module, and where diffusers
+     * would read it otherwise than it means. Pure Java. Example:
+     * {@code Peft.inspectDiffusionLora(Path.of("style.safetensors")).components()}.
+     */
+    public static DiffusionInspection inspectDiffusionLora(Path lora) {
+        return DiffusionInspection.of(lora);
+    }
+
+    /**
+     * Converts an image-generation LoRA to another layout, factors byte for byte and alpha per
+     * module exactly; refuses (a {@link io.peft4j.diffusion.DiffusionFormatException}) what the
+     * target cannot hold unless {@code lossy}. Example:
+     * {@code Peft.convertDiffusionLora(in, Layout.DIFFUSERS, out, false, 2)}.
+     *
+     * @param layersPerBlock the UNet's {@code layers_per_block} for SDXL files with sd-scripts' block names (2)
+     */
+    public static ConvertReport convertDiffusionLora(Path in, Layout to, Path out, boolean lossy, int layersPerBlock) {
+        return DiffusionConverter.convert(in, to, out, lossy, layersPerBlock);
+    }
+
+    /**
+     * Merges image-generation LoRAs (any layout) into a diffusers model folder, streaming tensor by
+     * tensor with the numbers of diffusers' {@code fuse_lora}. Example:
+     * {@code Peft.mergeDiffusion(DiffusionMergeOptions.builder(model, out).lora(lora, 1.0).build())}.
+     */
+    public static DiffusionMergeReport mergeDiffusion(DiffusionMergeOptions options) {
+        return DiffusionMerger.merge(options);
+    }
+
+    /**
+     * Makes a soup (every {@link io.peft4j.merge.SoupMethod}, ZipLoRA included) of image-generation
+     * LoRAs in any layouts, written in layout {@code to} (the first input's when null). Example:
+     * {@code Peft.soupDiffusion(SoupOptions.builder(SoupMethod.ZIPLORA, out).adapter(subject, 1).adapter(style, 1).build(), Layout.KOHYA)}.
+     */
+    public static SoupReport soupDiffusion(SoupOptions options, Layout to) {
+        return DiffusionSoup.soup(options, to);
     }
 
     /**

@@ -51,10 +51,18 @@ final class BaseCheckpoint implements AutoCloseable {
 
     /** Opens the checkpoint in {@code directory}. */
     static BaseCheckpoint open(Path directory) {
+        return open(directory, directory);
+    }
+
+    /**
+     * Opens the checkpoint in {@code directory} whose weights are {@code weights}: a
+     * {@code .safetensors} file, an index, or the directory itself (see {@link Safetensors#open}).
+     */
+    static BaseCheckpoint open(Path directory, Path weightsPath) {
         if (!Files.isDirectory(directory)) {
             throw new MergeException(directory + ": base model directory does not exist");
         }
-        TensorSource weights = Safetensors.open(directory);
+        TensorSource weights = Safetensors.open(weightsPath);
         try {
             List<Path> files = weights instanceof ShardedSafetensors sharded
                     ? Stream.concat(Stream.of(sharded.path()), sharded.shards().stream().map(SafetensorsFile::path)).toList()

@@ -4,6 +4,7 @@ import io.peft4j.peft.LayerKind;
 import io.peft4j.peft.LoraAdapter;
 import io.peft4j.peft.LoraModule;
 import io.peft4j.safetensors.DType;
+import io.peft4j.safetensors.Safetensors;
 import io.peft4j.safetensors.ShardedSafetensorsWriter;
 import io.peft4j.safetensors.Tensor;
 import io.peft4j.safetensors.TensorInfo;
@@ -15,6 +16,8 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -43,17 +46,59 @@ public final class BaseMerger {
         OutputDirectory.checkFree(options.out(), options.overwrite(), inputs(options));
         List<LoraAdapter> adapters = new ArrayList<>();
         try (BaseCheckpoint base = BaseCheckpoint.open(options.base())) {
+            List<WeightedModules> inputs = new ArrayList<>();
             for (WeightedAdapter wa : options.adapters()) {
-                adapters.add(LoraAdapter.load(wa.directory()));
+                LoraAdapter adapter = LoraAdapter.load(wa.directory());
+                adapters.add(adapter);
+                if (adapter.config().layerReplication().isPresent()) {
+                    throw new MergeException(adapter.directory() + ": layer_replication adapters cannot be merged into the base"
+                            + " weights (the layers they duplicate share base weights)");
+                }
+                inputs.add(WeightedModules.of(adapter, wa.weight()));
             }
-            if (base.quantized()) {
-                throw new MergeException(base.directory().resolve("config.json")
-                        + ": the base is quantized (quantization_config); merge into the unquantized model");
+            checkUnquantized(base);
+            Plan plan = plan(base, inputs);
+            try (OutputDirectory out = OutputDirectory.create(options.out(), options.overwrite(), inputs(options))) {
+                MergeReport written = write(base, plan, out.path(), Safetensors.MODEL_FILE, options.dtype(),
+                        options.maxShardSize(), options.listener(), options.allowNonFinite());
+                for (Path file : base.otherFiles()) {
+                    out.copy(file);
+                }
+                out.commit();
+                return written.at(options.out());
             }
-            Plan plan = plan(base, adapters, options.adapters());
-            return write(base, plan, options);
         } finally {
             adapters.forEach(LoraAdapter::close);
+        }
+    }
+
+    /**
+     * Merges LoRA modules from any source (a diffusion LoRA's component, for instance) into one
+     * checkpoint of a model folder, with the same plan, numbers and streaming as {@link #merge}.
+     * The merged tensors are written into the existing directory {@code target} under the name of
+     * {@code weights} (split into shards with an index when they would exceed {@code maxShardSize});
+     * the caller copies the other files and moves {@code target} into place.
+     *
+     * @param directory      the checkpoint's directory (its {@code config.json} is checked for quantization)
+     * @param weights        the base weights: a {@code .safetensors} file or a {@code *.safetensors.index.json}
+     * @param inputs         the modules, named as the base's modules, applied in order
+     * @param allowNonFinite write NaN or infinite merged values instead of refusing them
+     */
+    public static MergeReport mergeInto(Path directory, Path weights, List<WeightedModules> inputs, Path target,
+                                        Optional<DType> dtype, long maxShardSize, MergeListener listener,
+                                        boolean allowNonFinite) {
+        String name = weights.getFileName().toString();
+        String weightsName = name.endsWith(".index.json") ? name.substring(0, name.length() - ".index.json".length()) : name;
+        try (BaseCheckpoint base = BaseCheckpoint.open(directory, weights)) {
+            checkUnquantized(base);
+            return write(base, plan(base, inputs), target, weightsName, dtype, maxShardSize, listener, allowNonFinite);
+        }
+    }
+
+    private static void checkUnquantized(BaseCheckpoint base) {
+        if (base.quantized()) {
+            throw new MergeException(base.directory().resolve("config.json")
+                    + ": the base is quantized (quantization_config); merge into the unquantized model");
         }
     }
 
@@ -71,21 +116,16 @@ public final class BaseMerger {
         }
     }
 
-    private static Plan plan(BaseCheckpoint base, List<LoraAdapter> adapters, List<WeightedAdapter> weights) {
+    private static Plan plan(BaseCheckpoint base, List<WeightedModules> inputs) {
         Map<String, List<TensorUpdate>> updates = new LinkedHashMap<>();
         Map<String, Tensor> replacements = new LinkedHashMap<>();
         Set<String> warnings = new LinkedHashSet<>();
-        for (int i = 0; i < adapters.size(); i++) {
-            LoraAdapter adapter = adapters.get(i);
-            String what = adapter.directory().toString();
-            if (adapter.config().layerReplication().isPresent()) {
-                throw new MergeException(what + ": layer_replication adapters cannot be merged into the base weights"
-                        + " (the layers they duplicate share base weights)");
-            }
+        for (WeightedModules adapter : inputs) {
+            String what = adapter.source();
             for (LoraModule module : adapter.modules()) {
-                addUpdate(base, updates, new TensorUpdate(module, weights.get(i).weight(), false, what), what);
+                addUpdate(base, updates, new TensorUpdate(module, adapter.weight(), false, what), what);
                 if (module.loraBBias().isPresent()) {
-                    addUpdate(base, updates, new TensorUpdate(module, weights.get(i).weight(), true, what), what);
+                    addUpdate(base, updates, new TensorUpdate(module, adapter.weight(), true, what), what);
                 }
                 if (base.tiedEmbeddings() && (module.kind() == LayerKind.EMBEDDING || module.moduleName().endsWith("lm_head"))) {
                     warnings.add("the base ties its input embedding to its output head; " + module.moduleName()
@@ -134,31 +174,29 @@ public final class BaseMerger {
         updates.computeIfAbsent(name, k -> new ArrayList<>()).add(update);
     }
 
-    private static MergeReport write(BaseCheckpoint base, Plan plan, MergeOptions options) {
+    /** Writes every tensor of the base, merged where the plan changes it, into {@code dir}. */
+    private static MergeReport write(BaseCheckpoint base, Plan plan, Path dir, String weightsName, Optional<DType> dtype,
+                                     long maxShardSize, MergeListener listener, boolean allowNonFinite) {
         List<TensorInfo> infos = base.tensors();
         List<TensorSpec> specs = infos.stream()
-                .map(i -> new TensorSpec(i.name(), outputDtype(i.dtype(), options), i.shape()))
+                .map(i -> new TensorSpec(i.name(), outputDtype(i.dtype(), dtype), i.shape()))
                 .toList();
-        try (OutputDirectory out = OutputDirectory.create(options.out(), options.overwrite(), inputs(options));
-             ShardedSafetensorsWriter writer = ShardedSafetensorsWriter.create(out.path(), specs, options.maxShardSize())) {
+        try (ShardedSafetensorsWriter writer = ShardedSafetensorsWriter.create(dir, weightsName, specs, maxShardSize,
+                Map.of("format", "pt"), OptionalLong.empty())) {
             int done = 0;
             for (TensorInfo info : infos) {
                 String name = info.name();
-                if (!plan.changes(name) && outputDtype(info.dtype(), options) == info.dtype()) {
+                if (!plan.changes(name) && outputDtype(info.dtype(), dtype) == info.dtype()) {
                     writer.write(name, base.tensor(name).data());
                 } else {
-                    writer.write(name, mergedValues(base, plan, info, options.allowNonFinite()));
+                    writer.write(name, mergedValues(base, plan, info, allowNonFinite));
                 }
-                options.listener().tensorWritten(name, ++done, infos.size());
+                listener.tensorWritten(name, ++done, infos.size());
             }
             writer.commit();
-            for (Path file : base.otherFiles()) {
-                out.copy(file);
-            }
-            out.commit();
             int changed = (int) infos.stream().filter(i -> plan.changes(i.name())).count();
             long bytes = specs.stream().mapToLong(TensorSpec::byteSize).sum();
-            return new MergeReport(options.out(), infos.size(), changed, writer.shards().size(), bytes, plan.warnings());
+            return new MergeReport(dir, infos.size(), changed, writer.shards().size(), bytes, plan.warnings());
         }
     }
 
@@ -201,7 +239,7 @@ public final class BaseMerger {
         }
     }
 
-    private static DType outputDtype(DType base, MergeOptions options) {
-        return base.isFloatingPoint() ? options.dtype().orElse(base) : base;
+    private static DType outputDtype(DType base, Optional<DType> dtype) {
+        return base.isFloatingPoint() ? dtype.orElse(base) : base;
     }
 }

@@ -49,12 +49,44 @@ public final class LoraSoup {
                             + " weights (their effect depends on them); merge them into the base instead");
                 }
             }
-            boolean single = adapters.size() == 1 && options.method() != SoupMethod.ZIPLORA;
-            SoupMethod method = single ? SoupMethod.LINEAR : options.method();
-            return new Soup(method, options, adapters).run(single ? singleAdapterWarning(options) : List.of());
+            List<SoupInput> inputs = adapters.stream()
+                    .map(a -> new SoupInput(a.directory().toString(), a.modules(), adapterRank(a.config())))
+                    .toList();
+            SoupResult result = combine(options, inputs);
+            new PeftWriter(options, adapters).write(result);
+            return result.report(options.out(), warnings(options));
         } finally {
             adapters.forEach(LoraAdapter::close);
         }
+    }
+
+    /**
+     * The soup's arithmetic on modules from any source (the inputs of {@link #soup}, or the modules
+     * of diffusion LoRAs read from kohya or diffusers files), module by module, without reading or
+     * writing anything; {@code options.adapters()} gives the weights, in the order of {@code inputs}.
+     * A single input is combined linearly whatever the method (except ZipLoRA), as PEFT does
+     * ({@link #warnings} says so).
+     */
+    public static SoupResult combine(SoupOptions options, List<SoupInput> inputs) {
+        if (inputs.size() != options.adapters().size()) {
+            throw new IllegalArgumentException(inputs.size() + " inputs for " + options.adapters().size() + " weights");
+        }
+        SoupMethod method = single(options) ? SoupMethod.LINEAR : options.method();
+        return new Soup(method, options, inputs).run();
+    }
+
+    /** What the user should know about a soup of {@code options} (one line each). */
+    public static List<String> warnings(SoupOptions options) {
+        return single(options) ? singleAdapterWarning(options) : List.of();
+    }
+
+    private static boolean single(SoupOptions options) {
+        return options.adapters().size() == 1 && options.method() != SoupMethod.ZIPLORA;
+    }
+
+    /** The rank of a PEFT adapter: {@code r}, or the largest {@code rank_pattern} value above it. */
+    private static int adapterRank(AdapterConfig config) {
+        return Math.max(config.rank(), config.rankPattern().values().stream().mapToInt(Integer::intValue).max().orElse(0));
     }
 
     /**
@@ -86,15 +118,14 @@ public final class LoraSoup {
     private static final class Soup {
         private final SoupMethod method;
         private final SoupOptions options;
-        private final List<LoraAdapter> adapters;
+        private final List<SoupInput> inputs;
         private final SplittableRandom random;
-        private double initialLoss;
-        private double finalLoss;
+        private final List<ZipLoraLayer> layers = new ArrayList<>();
 
-        Soup(SoupMethod method, SoupOptions options, List<LoraAdapter> adapters) {
+        Soup(SoupMethod method, SoupOptions options, List<SoupInput> inputs) {
             this.method = method;
             this.options = options;
-            this.adapters = adapters;
+            this.inputs = inputs;
             this.random = new SplittableRandom(options.seed());
         }
 
@@ -118,27 +149,27 @@ public final class LoraSoup {
             }
         }
 
-        SoupReport run(List<String> warnings) {
+        SoupResult run() {
             int rank = newRank();
             Map<String, List<Part>> modules = new LinkedHashMap<>();
-            for (int i = 0; i < adapters.size(); i++) {
-                for (LoraModule m : adapters.get(i).modules()) {
+            for (int i = 0; i < inputs.size(); i++) {
+                for (LoraModule m : inputs.get(i).modules()) {
                     modules.computeIfAbsent(m.moduleName(), k -> new ArrayList<>())
-                            .add(new Part(m, options.adapters().get(i).weight(), adapters.get(i).directory().toString()));
+                            .add(new Part(m, options.adapters().get(i).weight(), inputs.get(i).label()));
                 }
             }
             modules.forEach((name, parts) -> checkCompatible(name, parts, rank));
-            Map<String, LoraFactors> results = new LinkedHashMap<>();
+            Map<String, SoupResult.Module> results = new LinkedHashMap<>();
             for (Map.Entry<String, List<Part>> e : modules.entrySet()) {
-                results.put(e.getKey(), pad(combine(e.getKey(), e.getValue(), rank), rank));
+                LoraFactors combined = pad(combine(e.getKey(), e.getValue(), rank), rank);
+                results.put(e.getKey(), new SoupResult.Module(e.getValue().getFirst().module(), combined));
             }
-            write(modules, results, rank);
-            return new SoupReport(options.out(), method, rank, results.size(), initialLoss, finalLoss, warnings);
+            return new SoupResult(method, rank, results, layers);
         }
 
         /** PEFT's new rank: equal ranks for factor methods, their sum for cat, the asked or largest for svd. */
         private int newRank() {
-            List<Integer> ranks = adapters.stream().map(a -> adapterRank(a.config())).toList();
+            List<Integer> ranks = inputs.stream().map(SoupInput::rank).toList();
             return switch (method.kind()) {
                 case FACTORS -> {
                     if (new LinkedHashSet<>(ranks).size() != 1) {
@@ -151,10 +182,6 @@ public final class LoraSoup {
                 case SVD -> options.rank().orElse(ranks.stream().mapToInt(Integer::intValue).max().orElseThrow());
                 case ZIPLORA -> ranks.stream().mapToInt(Integer::intValue).sum();
             };
-        }
-
-        private static int adapterRank(AdapterConfig config) {
-            return Math.max(config.rank(), config.rankPattern().values().stream().mapToInt(Integer::intValue).max().orElse(0));
         }
 
         /** Same kind and shape in every adapter; an SVD rank the module's update can have. */
@@ -282,8 +309,11 @@ public final class LoraSoup {
             ZipLoraObjective objective = ZipLoraObjective.of(f1, p1.weightedScaling(), f2, p2.weightedScaling(),
                     calibration(0, module), calibration(1, module), options.lambda());
             ZipLoraObjective.Mergers m = objective.minimise(options.steps(), ZipLoraObjective.DEFAULT_LEARNING_RATE);
-            initialLoss += m.initialLoss();
-            finalLoss += m.finalLoss();
+            double[] ones = new double[in];
+            Arrays.fill(ones, 1);
+            layers.add(new ZipLoraLayer(module, m.initialLoss(), m.finalLoss(),
+                    objective.columnOverlap(ones, ones), objective.columnOverlap(m.m1(), m.m2()),
+                    objective.columnAlignment(ones, ones), objective.columnAlignment(m.m1(), m.m2())));
             int total = p1.rank() + p2.rank();
             float[] a = new float[total * in];
             float[] b = new float[out * total];
@@ -334,13 +364,18 @@ public final class LoraSoup {
                 System.arraycopy(src, o * srcCols, dst, o * dstCols + offset, srcCols);
             }
         }
+    }
 
-        private void write(Map<String, List<Part>> modules, Map<String, LoraFactors> results, int rank) {
+    /** Writes a soup as a PEFT adapter directory: the first input's config with PEFT's soup fields. */
+    private record PeftWriter(SoupOptions options, List<LoraAdapter> adapters) {
+
+        void write(SoupResult result) {
+            int rank = result.rank();
             Map<String, float[]> values = new LinkedHashMap<>();
             List<TensorSpec> specs = new ArrayList<>();
-            for (Map.Entry<String, LoraFactors> e : results.entrySet()) {
-                LoraModule first = modules.get(e.getKey()).getFirst().module();
-                LoraFactors f = e.getValue();
+            for (Map.Entry<String, SoupResult.Module> e : result.modules().entrySet()) {
+                LoraModule first = e.getValue().template();
+                LoraFactors f = e.getValue().factors();
                 boolean embedding = first.kind() == LayerKind.EMBEDDING;
                 String aName = PREFIX + e.getKey() + (embedding ? ".lora_embedding_A" : ".lora_A.weight");
                 String bName = PREFIX + e.getKey() + (embedding ? ".lora_embedding_B" : ".lora_B.weight");

@@ -13,4 +13,10 @@ import java.util.List;
  * @param bytes    bytes of tensor data written
  * @param warnings things the user should know (e.g. tied embeddings), one line each
  */
-public record MergeReport(Path out, int tensors, int changed, int shards, long bytes, List<String> warnings) {}
+public record MergeReport(Path out, int tensors, int changed, int shards, long bytes, List<String> warnings) {
+
+    /** The same report for the output moved to {@code path}. */
+    MergeReport at(Path path) {
+        return new MergeReport(path, tensors, changed, shards, bytes, warnings);
+    }
+}

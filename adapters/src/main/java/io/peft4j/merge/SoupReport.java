@@ -13,12 +13,14 @@ import java.util.List;
  * @param initialLoss  ZipLoRA: the objective summed over layers at the plain sum (m = 1); 0 otherwise
  * @param finalLoss    ZipLoRA: the objective summed over layers after optimisation; 0 otherwise
  * @param warnings     things the user should know (e.g. that a single adapter was combined linearly), one line each
+ * @param layers       ZipLoRA: the objective and column overlap per layer; empty otherwise
  */
 public record SoupReport(Path out, SoupMethod method, int rank, int modules, double initialLoss, double finalLoss,
-                         List<String> warnings) {
+                         List<String> warnings, List<ZipLoraLayer> layers) {
 
-    /** Copies the warnings. */
+    /** Copies the lists. */
     public SoupReport {
         warnings = List.copyOf(warnings);
+        layers = List.copyOf(layers);
     }
 }

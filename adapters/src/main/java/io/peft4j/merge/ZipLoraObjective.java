@@ -125,6 +125,76 @@ public final class ZipLoraObjective {
         return new Mergers(m1, m2, initial, value(m1, m2));
     }
 
+    /**
+     * How much the two merged adapters use the same input columns, between 0 (no input feature is
+     * used by both) and 1 (both spread over the features alike): the cosine similarity of their
+     * column-size profiles,
+     *
+     * <pre>
+     * overlap(m1, m2) = sum_j |m1_j| ||D1[:, j]|| |m2_j| ||D2[:, j]|| / (||D1 diag(m1)||_F ||D2 diag(m2)||_F)
+     * </pre>
+     *
+     * <p>What the mergers can change and ZipLoRA's penalty {@code sum |m1_j m2_j|} drives down: an
+     * input feature that both adapters respond to carries one adapter's inputs into the other's
+     * update. At {@code m1 = m2 = 1} it measures the inputs as given.
+     */
+    public double columnOverlap(double[] m1, double[] m2) {
+        return columnStatistic(m1, m2, false);
+    }
+
+    /**
+     * How aligned the two merged adapters' columns are, between 0 and 1: the mean absolute cosine
+     * similarity of the column pairs {@code D1[:, j]}, {@code D2[:, j]} (the quantity ZipLoRA's
+     * analysis of LoRA weights looks at), weighted by the columns' sizes after the mergers,
+     * {@code sum_j |m1_j m2_j <D1[:, j], D2[:, j]>| / (||D1 diag(m1)||_F ||D2 diag(m2)||_F)}.
+     */
+    public double columnAlignment(double[] m1, double[] m2) {
+        return columnStatistic(m1, m2, true);
+    }
+
+    /** Both statistics from the small Gram matrices {@code U_a^T U_b}; nothing of size {@code out x in} is formed. */
+    private double columnStatistic(double[] m1, double[] m2, boolean alignment) {
+        DMatrixRMaj g11 = gram(u1, u1);
+        DMatrixRMaj g22 = gram(u2, u2);
+        DMatrixRMaj g12 = alignment ? gram(u1, u2) : null;
+        double cross = 0;
+        double size1 = 0;
+        double size2 = 0;
+        for (int j = 0; j < in; j++) {
+            double n1 = Math.max(bilinear(a1, g11, a1, j), 0);
+            double n2 = Math.max(bilinear(a2, g22, a2, j), 0);
+            double pair = alignment ? bilinear(a1, g12, a2, j) : Math.sqrt(n1 * n2);
+            cross += Math.abs(m1[j] * m2[j] * pair);
+            size1 += m1[j] * m1[j] * n1;
+            size2 += m2[j] * m2[j] * n2;
+        }
+        double norms = Math.sqrt(size1) * Math.sqrt(size2);
+        return norms > 0 ? Math.min(1, cross / norms) : 0;
+    }
+
+    private static DMatrixRMaj gram(DMatrixRMaj x, DMatrixRMaj y) {
+        DMatrixRMaj g = new DMatrixRMaj(x.numCols, y.numCols);
+        CommonOps_DDRM.multTransA(x, y, g);
+        return g;
+    }
+
+    /** {@code x[:, j]^T g y[:, j]}: the inner product of column j of {@code U_x X} and {@code U_y Y}. */
+    private static double bilinear(DMatrixRMaj x, DMatrixRMaj g, DMatrixRMaj y, int j) {
+        double total = 0;
+        for (int p = 0; p < x.numRows; p++) {
+            double xp = x.data[p * x.numCols + j];
+            if (xp == 0) {
+                continue;
+            }
+            double row = 0;
+            for (int q = 0; q < y.numRows; q++) {
+                row += g.data[p * g.numCols + q] * y.data[q * y.numCols + j];
+            }
+            total += xp * row;
+        }
+        return total;
+    }
+
     /** The merger vectors found, with the objective at the plain sum and at the result. */
     public record Mergers(double[] m1, double[] m2, double initialLoss, double finalLoss) {}
 

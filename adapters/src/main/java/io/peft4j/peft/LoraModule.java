@@ -32,6 +32,28 @@ public final class LoraModule {
         this.loraBBias = loraBBias;
     }
 
+    /**
+     * A plain LoRA module built from its two factors, for adapters read from other layouts than a
+     * PEFT directory (kohya or diffusers files): {@code A} is {@code [r, in]} (Linear) or
+     * {@code [r, in, kh, kw]} (Conv2d), {@code B} is {@code [out, r]} or {@code [out, r, 1, 1]}.
+     *
+     * @throws IllegalArgumentException when the shapes do not form a LoRA pair of that kind
+     */
+    public static LoraModule of(String moduleName, LayerKind kind, double scaling, Tensor loraA, Tensor loraB) {
+        long[] a = loraA.shape();
+        long[] b = loraB.shape();
+        boolean fits = switch (kind) {
+            case LINEAR -> a.length == 2 && b.length == 2 && b[1] == a[0];
+            case CONV2D -> a.length == 4 && b.length == 4 && b[1] == a[0] && b[2] == 1 && b[3] == 1;
+            default -> false;
+        };
+        if (!fits || a[0] <= 0) {
+            throw new IllegalArgumentException(moduleName + ": lora_A " + Arrays.toString(a) + " and lora_B "
+                    + Arrays.toString(b) + " are not a " + kind + " LoRA pair");
+        }
+        return new LoraModule(moduleName, kind, Math.toIntExact(a[0]), scaling, loraA, loraB, null, null);
+    }
+
     /** The module name as in the base model, e.g. {@code model.layers.0.self_attn.q_proj}. */
     public String moduleName() {
         return moduleName;

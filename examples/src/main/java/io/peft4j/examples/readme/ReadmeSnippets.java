@@ -11,6 +11,9 @@ import io.peft4j.TrainResult;
 import io.peft4j.TrainStep;
 import io.peft4j.TrainingHandle;
 import io.peft4j.TrainingListener;
+import io.peft4j.diffusion.DiffusionInspection;
+import io.peft4j.diffusion.DiffusionMergeOptions;
+import io.peft4j.diffusion.Layout;
 import io.peft4j.estimate.Estimate;
 import io.peft4j.estimate.Gpu;
 import io.peft4j.estimate.TrainingPlan;
@@ -79,6 +82,17 @@ public final class ReadmeSnippets {
                 System.out.println(m.baseWeightName() + " r=" + m.rank() + " scaling=" + m.scaling() + " " + delta.length);
             }
         }
+    }
+
+    /** README: image-generation LoRAs. */
+    static void diffusion() {
+        DiffusionInspection info = Peft.inspectDiffusionLora(Path.of("style.safetensors"));
+        Peft.convertDiffusionLora(Path.of("style.safetensors"), Layout.PEFT, Path.of("style-peft"), false, 2);
+        Peft.mergeDiffusion(DiffusionMergeOptions.builder(Path.of("sdxl-base"), Path.of("sdxl-style"))
+                .lora(Path.of("style.safetensors"), 0.8).build());
+        Peft.soupDiffusion(SoupOptions.builder(SoupMethod.ZIPLORA, Path.of("subject-in-style.safetensors"))
+                .adapter(Path.of("subject.safetensors"), 1).adapter(Path.of("style.safetensors"), 1).build(), Layout.KOHYA);
+        System.out.println(info.components());
     }
 
     /** README: the Hub. */

@@ -2,7 +2,9 @@ package io.peft4j.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.peft4j.Peft;
 import io.peft4j.core.Printable;
+import io.peft4j.diffusion.DiffusionInspection;
 import io.peft4j.inspect.AdapterStats;
 import io.peft4j.inspect.DeltaStatistics;
 import io.peft4j.inspect.Inspection;
@@ -18,10 +20,12 @@ import picocli.CommandLine.Spec;
 /**
  * {@code peft4j inspect PATH [--json] [--stats]}: every tensor of a {@code .safetensors} file, a sharded model
  * directory or an adapter directory, with totals and metadata; for adapters also the configuration
- * summary (method, rank, alpha, scaling per module, targets, trainable parameters, base model).
+ * summary (method, rank, alpha, scaling per module, targets, trainable parameters, base model); for
+ * an image-generation LoRA (kohya, diffusers or PEFT layout) its layout, components, ranks and alphas.
  */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
-        description = "Show the tensors of a .safetensors file, a sharded model or a PEFT adapter directory.")
+        description = "Show the tensors of a .safetensors file, a sharded model or a PEFT adapter directory;"
+                + " for an image-generation LoRA its layout, components, ranks and alphas.")
 final class InspectCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "PATH", description = "A .safetensors file, a model directory, an index .json, or an adapter directory.")
@@ -47,11 +51,16 @@ final class InspectCommand implements Callable<Integer> {
                     : new DeltaStatsText(all ? Integer.MAX_VALUE : 40).render(s));
             return 0;
         }
-        Inspection inspection = Inspector.inspect(path);
         var out = spec.commandLine().getOut();
+        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        mapper.getFactory().setCharacterEscapes(Printable.jsonEscapes());
+        if (ConvertCommand.isDiffusionLora(path)) {
+            DiffusionInspection lora = Peft.inspectDiffusionLora(path);
+            out.print(json ? mapper.writeValueAsString(lora) + "\n" : new DiffusionText(all ? Integer.MAX_VALUE : 40).render(lora));
+            return 0;
+        }
+        Inspection inspection = Inspector.inspect(path);
         if (json) {
-            ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-            mapper.getFactory().setCharacterEscapes(Printable.jsonEscapes());
             out.println(mapper.writeValueAsString(inspection));
         } else {
             out.print(new InspectionText(all ? Integer.MAX_VALUE : 40).render(inspection));

@@ -13,6 +13,7 @@ import picocli.CommandLine;
         description = "Parameter-efficient fine-tuning for the JVM.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            ConvertCommand.class,
             DataCommand.class,
             DemoCommand.class,
             DiffCommand.class,

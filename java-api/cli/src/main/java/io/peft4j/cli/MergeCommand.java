@@ -9,6 +9,7 @@ import io.peft4j.merge.MergeReport;
 import io.peft4j.merge.WeightedAdapter;
 import io.peft4j.safetensors.DType;
 import io.peft4j.safetensors.ShardedSafetensorsWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -24,7 +25,8 @@ import picocli.CommandLine.Spec;
  * {@code peft4j merge --base DIR --adapter DIR[:WEIGHT]... --out DIR [--dtype bf16|f16|f32]
  * [--max-shard-size 5GB]}: merges adapters into the base weights, streaming tensor by tensor,
  * as PEFT's {@code merge_and_unload} does (bit-identical where torch's kernels sum each delta in
- * peft4j's order; within the error of another order elsewhere).
+ * peft4j's order; within the error of another order elsewhere). A base with {@code model_index.json}
+ * is a diffusers model folder: the adapters are then image-generation LoRAs in any layout.
  */
 @Command(name = "merge", mixinStandardHelpOptions = true,
         description = "Merge LoRA adapters into a base model's weights (pure Java, PEFT's merge_and_unload).")
@@ -48,7 +50,7 @@ final class MergeCommand implements Callable<Integer> {
     String dtype;
 
     @Option(names = "--max-shard-size", paramLabel = "SIZE", defaultValue = "5GB",
-            description = "Largest shard, e.g. 5GB, 500MB (default: ${DEFAULT-VALUE}).")
+            description = "Largest shard, e.g. 5GB, 500MB (default: ${DEFAULT-VALUE}; 10GB for diffusers model folders, as diffusers).")
     String maxShardSize;
 
     @Option(names = "--allow-non-finite",
@@ -60,6 +62,10 @@ final class MergeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (Files.isRegularFile(Path.of(base).resolve("model_index.json"))) {
+            return DiffusionCommands.merge(spec, Path.of(base), adapters, out, dtype == null ? null : parseDtype(dtype),
+                    parseSize(maxShardSize), allowNonFinite, overwrite.overwrite);
+        }
         MergeOptions.Builder options = MergeOptions.builder(HubIds.resolve(base), out)
                 .adapters(adapters.stream().map(WeightedAdapter::parse).map(HubIds::resolve).toList())
                 .maxShardSize(parseSize(maxShardSize))

@@ -1,5 +1,7 @@
 package io.peft4j.cli;
 
+import io.peft4j.Peft;
+import io.peft4j.diffusion.Layout;
 import io.peft4j.merge.LoraSoup;
 import io.peft4j.merge.MajoritySign;
 import io.peft4j.merge.SoupMethod;
@@ -19,7 +21,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code peft4j soup --method M --adapter DIR:WEIGHT... --out DIR [--rank N] [--density D]
  * [--majority-sign total|frequency] [--seed S]}: combines adapters into a new PEFT adapter with the
- * semantics of PEFT's {@code add_weighted_adapter}, or ZipLoRA.
+ * semantics of PEFT's {@code add_weighted_adapter}, or ZipLoRA. Image-generation LoRAs (kohya,
+ * diffusers or PEFT layout, mixed freely) are souped the same way and written in {@code --to}'s layout.
  */
 @Command(name = "soup", mixinStandardHelpOptions = true,
         description = "Combine LoRA adapters into one PEFT adapter (add_weighted_adapter methods, or ziplora).")
@@ -30,10 +33,10 @@ final class SoupCommand implements Callable<Integer> {
                     + " magnitude_prune, magnitude_prune_svd or ziplora.")
     String method;
 
-    @Option(names = "--adapter", required = true, paramLabel = "DIR[:WEIGHT]", description = "Input adapter (a directory or Hub id) with its weight (repeatable).")
+    @Option(names = "--adapter", required = true, paramLabel = "DIR[:WEIGHT]", description = "Input adapter (a directory or Hub id; or an image-generation LoRA file) with its weight (repeatable).")
     List<String> adapters;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Adapter directory to create.")
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Adapter directory to create (image-generation LoRAs: see --to).")
     Path out;
 
     @Mixin
@@ -57,6 +60,10 @@ final class SoupCommand implements Callable<Integer> {
 
     @Option(names = "--steps", paramLabel = "N", defaultValue = "100", description = "ZipLoRA Adam steps (default: ${DEFAULT-VALUE}).")
     int steps;
+
+    @Option(names = "--to", paramLabel = "LAYOUT",
+            description = "Image-generation LoRAs: the output layout, peft, diffusers or kohya (default: the first input's).")
+    String to;
 
     @Option(names = "--calibration", paramLabel = "FILE",
             description = "ZipLoRA: safetensors of input activations per module ([n, in], named like the module), one per adapter in order.")
@@ -84,7 +91,13 @@ final class SoupCommand implements Callable<Integer> {
             calibration.forEach(file -> options.calibration(SoupOptions.readCalibration(file)));
         }
         long start = System.nanoTime();
-        SoupReport report = LoraSoup.soup(options.build());
+        List<WeightedAdapter> inputs = options.build().adapters();
+        boolean diffusion = inputs.stream().anyMatch(a -> ConvertCommand.isDiffusionLora(a.directory()));
+        if (to != null && !diffusion) {
+            throw new io.peft4j.merge.MergeException("--to applies to image-generation LoRAs; these inputs are PEFT adapters");
+        }
+        SoupReport report = diffusion ? Peft.soupDiffusion(options.build(), to == null ? null : Layout.parse(to))
+                : LoraSoup.soup(options.build());
         report.warnings().forEach(w -> spec.commandLine().getErr().println("peft4j soup: warning: " + w));
         var text = spec.commandLine().getOut();
         text.printf(Locale.ROOT, "%s soup of %d adapter(s) written to %s: r = lora_alpha = %d, %d modules, %.1f s%n",
@@ -92,6 +105,7 @@ final class SoupCommand implements Callable<Integer> {
                 (System.nanoTime() - start) / 1e9);
         if (report.method() == SoupMethod.ZIPLORA) {
             text.printf(Locale.ROOT, "ziplora objective: %.4f for the plain sum, %.4f merged%n", report.initialLoss(), report.finalLoss());
+            DiffusionCommands.printZipLayers(text, report);
         }
         return 0;
     }
