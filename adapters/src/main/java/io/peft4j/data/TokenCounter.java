@@ -1,7 +1,7 @@
 package io.peft4j.data;
 
-import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.IntStream;
 
 /**
  * Counts the tokens of training examples with a model's own {@code tokenizer.json}, through DJL's
@@ -46,6 +47,8 @@ public final class TokenCounter implements AutoCloseable {
     public static final int MESSAGE_OVERHEAD_TOKENS = 4;
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Texts per native batch call. */
+    private static final int BATCH = 1024;
 
     static {
         if (System.getProperty("ai.djl.offline") == null) {
@@ -108,12 +111,12 @@ public final class TokenCounter implements AutoCloseable {
 
     /** The ids of {@code text} with the tokenizer's special tokens, as {@code tokenizer(text)["input_ids"]}. */
     public long[] encode(String text) {
-        return tokenizer.encode(text, true, false).getIds();
+        return ids(text, true);
     }
 
     /** The ids of each text with special tokens, tokenized in parallel by the native library. */
     public List<long[]> encodeBatch(List<String> texts) {
-        return ids(tokenizer.batchEncode(texts, true, false));
+        return List.of(ids(texts, true));
     }
 
     /** The token counts of one example; see the class comment for the rules. */
@@ -182,26 +185,55 @@ public final class TokenCounter implements AutoCloseable {
     }
 
     private int roleTokens(String role) {
-        return roleTokens.computeIfAbsent(role, r -> tokenizer.encode(r, false, false).getIds().length);
+        return roleTokens.computeIfAbsent(role, r -> ids(r, false).length);
     }
 
     private int[] lengths(List<String> texts, boolean addSpecialTokens) {
-        if (texts.isEmpty()) {
-            return new int[0];
-        }
-        Encoding[] encodings = tokenizer.batchEncode(texts, addSpecialTokens, false);
-        int[] lengths = new int[encodings.length];
-        for (int i = 0; i < encodings.length; i++) {
-            lengths[i] = encodings[i].getIds().length;
+        long[][] ids = ids(texts, addSpecialTokens);
+        int[] lengths = new int[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            lengths[i] = ids[i].length;
         }
         return lengths;
     }
 
-    private static List<long[]> ids(Encoding[] encodings) {
-        List<long[]> ids = new ArrayList<>(encodings.length);
-        for (Encoding encoding : encodings) {
-            ids.add(encoding.getIds());
+    /**
+     * The ids straight from the native library: DJL's {@code Encoding} would also fetch the tokens as
+     * strings, the type, word and sequence ids, masks and character spans, one JNI call each, which
+     * costs more than the tokenization; here only the ids cross (encode, ids, free: three calls).
+     */
+    private long[] ids(String text, boolean addSpecialTokens) {
+        long encoding = TokenizersLibrary.LIB.encode(tokenizer.getHandle(), text, addSpecialTokens);
+        try {
+            return TokenizersLibrary.LIB.getTokenIds(encoding);
+        } finally {
+            TokenizersLibrary.LIB.deleteEncoding(encoding);
         }
+    }
+
+    /**
+     * The ids of every text: batches of {@value #BATCH} texts on every core, each tokenized in parallel
+     * by the native library ({@code encode_batch}); the string conversions and id copies across JNI,
+     * sequential within one native call, run on several threads this way.
+     */
+    private long[][] ids(List<String> texts, boolean addSpecialTokens) {
+        long[][] ids = new long[texts.size()][];
+        int batches = (texts.size() + BATCH - 1) / BATCH;
+        IntStream.range(0, batches).parallel().forEach(b -> {
+            int from = b * BATCH;
+            int to = Math.min(texts.size(), from + BATCH);
+            long[] encodings = TokenizersLibrary.LIB.batchEncode(tokenizer.getHandle(),
+                    texts.subList(from, to).toArray(String[]::new), addSpecialTokens);
+            try {
+                for (int i = 0; i < encodings.length; i++) {
+                    ids[from + i] = TokenizersLibrary.LIB.getTokenIds(encodings[i]);
+                }
+            } finally {
+                for (long encoding : encodings) {
+                    TokenizersLibrary.LIB.deleteEncoding(encoding);
+                }
+            }
+        });
         return ids;
     }
 

@@ -23,9 +23,11 @@ import java.util.stream.Stream;
 
 /**
  * Merges LoRA adapters into a base model's weights, streaming: the plan (which base tensor each
- * adapter tensor changes) is built and checked first, then each output tensor is read, changed and
- * written on its own, so memory stays bounded by the largest tensor (a float32 copy of it and of
- * one delta), never the model. Tensors no adapter touches are copied byte for byte.
+ * adapter tensor changes) is built and checked first, then the output is written in blocks of a
+ * few MB by one worker per core ({@link OutputTensor}): changed tensors are computed row by row
+ * from the memory-mapped base, so memory stays bounded by a few blocks and the largest adapter's
+ * factors, never the model or its largest tensor. Tensors no adapter touches are copied byte for
+ * byte.
  *
  * <p>The numbers are PEFT's ({@link TensorUpdate}); several adapters are applied one after another
  * in the order given, like {@code merge_and_unload(adapter_names=[...])} with each adapter's
@@ -181,62 +183,25 @@ public final class BaseMerger {
         List<TensorSpec> specs = infos.stream()
                 .map(i -> new TensorSpec(i.name(), outputDtype(i.dtype(), dtype), i.shape()))
                 .toList();
+        List<OutputTensor> tensors = infos.stream().map(i -> output(base, plan, i, dtype, allowNonFinite)).toList();
+        long bytes = specs.stream().mapToLong(TensorSpec::byteSize).sum();
         try (ShardedSafetensorsWriter writer = ShardedSafetensorsWriter.create(dir, weightsName, specs, maxShardSize,
                 Map.of("format", "pt"), OptionalLong.empty())) {
-            int done = 0;
-            for (TensorInfo info : infos) {
-                String name = info.name();
-                if (!plan.changes(name) && outputDtype(info.dtype(), dtype) == info.dtype()) {
-                    writer.write(name, base.tensor(name).data());
-                } else {
-                    writer.write(name, mergedValues(base, plan, info, allowNonFinite));
-                }
-                listener.tensorWritten(name, ++done, infos.size());
-            }
+            MergeWorkers.run(tensors, writer, listener, bytes, Runtime.getRuntime().availableProcessors());
             writer.commit();
             int changed = (int) infos.stream().filter(i -> plan.changes(i.name())).count();
-            long bytes = specs.stream().mapToLong(TensorSpec::byteSize).sum();
             return new MergeReport(dir, infos.size(), changed, writer.shards().size(), bytes, plan.warnings());
         }
     }
 
-    /**
-     * The merged float32 values of one tensor: the base (or its replacement), then every update in
-     * order. Unless {@code allowNonFinite}, an update that leaves a NaN or infinity is refused, naming
-     * the adapter, as PEFT's {@code safe_merge} does after each adapter.
-     */
-    private static float[] mergedValues(BaseCheckpoint base, Plan plan, TensorInfo info, boolean allowNonFinite) {
+    /** How one output tensor is made: the base (or its replacement), then every update in order. */
+    private static OutputTensor output(BaseCheckpoint base, Plan plan, TensorInfo info, Optional<DType> dtype,
+                                       boolean allowNonFinite) {
         String name = info.name();
-        DType dtype = info.dtype();
         Tensor replacement = plan.replacements().get(name);
-        float[] values = (replacement != null ? replacement : base.tensor(name)).toFloatArray();
-        if (replacement != null) {
-            for (int j = 0; j < values.length; j++) {
-                values[j] = TensorUpdate.round(values[j], dtype);
-            }
-            if (!allowNonFinite) {
-                requireFinite(values, name, "the adapter's replacement " + replacement.name());
-            }
-        }
-        List<TensorUpdate> updates = plan.updates().getOrDefault(name, List.of());
-        float[] unmerged = updates.stream().anyMatch(u -> u.module().magnitude().isPresent()) ? values.clone() : values;
-        for (TensorUpdate update : updates) {
-            update.apply(values, unmerged, info.shape(), dtype);
-            if (!allowNonFinite) {
-                requireFinite(values, name, update.adapter() + " (module " + update.module().moduleName() + ")");
-            }
-        }
-        return values;
-    }
-
-    private static void requireFinite(float[] values, String tensor, String cause) {
-        for (float v : values) {
-            if (!Float.isFinite(v)) {
-                throw new MergeException(cause + " makes " + tensor + " " + v + ": NaN or Inf in the adapter's weights,"
-                        + " or a scaling too large for the dtype; refused as PEFT's safe_merge refuses it"
-                        + " (--allow-non-finite / MergeOptions.Builder.allowNonFinite(true) writes it anyway)");
-            }
-        }
+        Tensor source = replacement != null ? replacement : base.tensor(name);
+        return new OutputTensor(info, source, replacement != null, plan.updates().getOrDefault(name, List.of()),
+                outputDtype(info.dtype(), dtype), allowNonFinite);
     }
 
     private static DType outputDtype(DType base, Optional<DType> dtype) {

@@ -1,5 +1,7 @@
 package io.peft4j.merge;
 
+import io.peft4j.peft.LoraDelta;
+
 /**
  * A LoRA pair in PEFT's orientation: {@code B} row-major {@code [out, rank]}, {@code A} row-major
  * {@code [rank, in]}; the adapter's update is {@code B @ A} (scaling already folded in, or applied by
@@ -17,6 +19,6 @@ public record LoraFactors(float[] b, float[] a, int out, int rank, int in) {
 
     /** The product {@code B @ A}, row-major {@code [out, in]}. */
     public float[] product() {
-        return LoraProduct.scaled(b, a, out, rank, in, 1.0);
+        return LoraDelta.of(b, a, out, rank, in, 1.0).toArray();
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.peft4j.peft.AdapterConfig;
 import io.peft4j.peft.LayerKind;
 import io.peft4j.peft.LoraAdapter;
+import io.peft4j.peft.LoraDelta;
 import io.peft4j.peft.LoraModule;
 import io.peft4j.safetensors.DType;
 import io.peft4j.safetensors.SafetensorsWriter;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.stream.IntStream;
 
 /**
  * LoRA soups: combines adapters trained on the same base into one new PEFT adapter, with PEFT's
@@ -158,11 +160,18 @@ public final class LoraSoup {
                             .add(new Part(m, options.adapters().get(i).weight(), inputs.get(i).label()));
                 }
             }
-            modules.forEach((name, parts) -> checkCompatible(name, parts, rank));
+            List<String> names = List.copyOf(modules.keySet());
+            names.forEach(name -> checkCompatible(name, modules.get(name), rank));
+            LoraFactors[] combined = new LoraFactors[names.size()];
+            // modules are independent: on every core, unless the method draws random numbers (DARE, in
+            // module order for a given seed) or sums losses across modules (ZipLoRA)
+            IntStream indices = IntStream.range(0, names.size());
+            boolean parallel = !method.drawsRandomNumbers() && method != SoupMethod.ZIPLORA;
+            (parallel ? indices.parallel() : indices).forEach(i ->
+                    combined[i] = pad(combine(names.get(i), modules.get(names.get(i)), rank), rank));
             Map<String, SoupResult.Module> results = new LinkedHashMap<>();
-            for (Map.Entry<String, List<Part>> e : modules.entrySet()) {
-                LoraFactors combined = pad(combine(e.getKey(), e.getValue(), rank), rank);
-                results.put(e.getKey(), new SoupResult.Module(e.getValue().getFirst().module(), combined));
+            for (int i = 0; i < names.size(); i++) {
+                results.put(names.get(i), new SoupResult.Module(modules.get(names.get(i)).getFirst().module(), combined[i]));
             }
             return new SoupResult(method, rank, results, layers);
         }
@@ -284,7 +293,7 @@ public final class LoraSoup {
             float[] weights = new float[parts.size()];
             for (int i = 0; i < parts.size(); i++) {
                 Part p = parts.get(i);
-                deltas[i] = LoraProduct.scaled(p.b(), p.a(), out, p.rank(), in, p.module().scaling());
+                deltas[i] = LoraDelta.of(p.b(), p.a(), out, p.rank(), in, p.module().scaling()).toArray();
                 weights[i] = (float) p.weight();
             }
             float[] combined = method.combination().orElseThrow().apply(deltas, weights, density(), options.majoritySign(), random);

@@ -76,6 +76,11 @@ public enum SoupMethod {
         return combination != null && combination != Combination.TASK_ARITHMETIC;
     }
 
+    /** Whether the method draws random numbers (DARE's drop mask). */
+    boolean drawsRandomNumbers() {
+        return combination == Combination.DARE_LINEAR || combination == Combination.DARE_TIES;
+    }
+
     /** The name PEFT and the CLI use, e.g. {@code dare_ties_svd}. */
     public String cliName() {
         return name().toLowerCase(Locale.ROOT);

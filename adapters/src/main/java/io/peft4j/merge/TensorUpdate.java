@@ -2,8 +2,6 @@ package io.peft4j.merge;
 
 import io.peft4j.peft.LayerKind;
 import io.peft4j.peft.LoraModule;
-import io.peft4j.safetensors.DType;
-import io.peft4j.safetensors.Tensor;
 import java.util.Arrays;
 
 /**
@@ -12,8 +10,8 @@ import java.util.Arrays;
  *
  * <ul>
  *   <li>weight, plain LoRA: {@code W = round(W + delta)} with {@code delta = (w*s) * B @ A} in float32
- *       ({@link LoraProduct}), transposed for Conv1D and Embedding; Embedding rounds the delta to the
- *       base dtype first, as PEFT does ({@code W += delta.to(W.dtype)});</li>
+ *       ({@link io.peft4j.peft.LoraDelta}), transposed for Conv1D and Embedding; Embedding rounds the
+ *       delta to the base dtype first, as PEFT does ({@code W += delta.to(W.dtype)});</li>
  *   <li>weight, DoRA: {@code W = round((m / ||W0 + delta||) * (W + delta))}, the norm taken per output
  *       feature over the unmerged base weight {@code W0} (rows for Linear and Conv2d, columns of the
  *       transposed Conv1D and Embedding layouts);</li>
@@ -21,77 +19,54 @@ import java.util.Arrays;
  * </ul>
  *
  * {@code round} is to the base tensor's dtype, after each adapter, as PEFT's in-place updates do;
- * {@code w} is the adapter's merge weight, which multiplies PEFT's scaling {@code s}.
+ * {@code w} is the adapter's merge weight, which multiplies PEFT's scaling {@code s}. The update is
+ * applied one row of the weight at a time ({@link RowUpdate}).
  */
 record TensorUpdate(LoraModule module, double weight, boolean bias, String adapter) {
 
-    /** Applies this update to {@code current} (the tensor so far) given the unmerged base {@code base}. */
-    void apply(float[] current, float[] base, long[] shape, DType dtype) {
+    /** Reads what this update needs (factors, bias, magnitude) into float32 arrays. */
+    RowUpdate prepare() {
         double scale = module.scaling() * weight;
         if (bias) {
-            float[] loraBias = module.loraBBias().orElseThrow().toFloatArray();
-            float s = (float) scale;
-            for (int j = 0; j < current.length; j++) {
-                current[j] = round(current[j] + loraBias[j] * s, dtype);
-            }
-            return;
+            return RowUpdate.bias(module.loraBBias().orElseThrow().toFloatArray(), scale);
         }
-        float[] delta = delta();
-        if (module.magnitude().isPresent()) {
-            applyDora(current, base, delta, module.magnitude().get(), dtype);
-        } else {
-            boolean roundDeltaFirst = module.kind() == LayerKind.EMBEDDING;
-            inChunks(current.length, (from, to) -> {
-                for (int j = from; j < to; j++) {
-                    float d = roundDeltaFirst ? round(delta[j], dtype) : delta[j];
-                    current[j] = round(current[j] + d, dtype);
-                }
-            });
-        }
+        return RowUpdate.weight(module.delta(weight), module.kind() == LayerKind.EMBEDDING,
+                module.magnitude().map(m -> m.toFloatArray()).orElse(null), transposed());
     }
 
-    /** {@code (w*s) * B @ A} laid out like the base weight. */
+    /** {@code (w*s) * B @ A} laid out like the base weight, whole (for checks; a merge goes row by row). */
     float[] delta() {
-        double scale = module.scaling() * weight;
-        Tensor a = module.loraA();
-        Tensor b = module.loraB();
-        int out = Math.toIntExact(b.shape()[0]);
-        int rank = module.rank();
-        int in = Math.toIntExact(a.numel() / rank);
-        float[] product = LoraProduct.scaled(b.toFloatArray(), a.toFloatArray(), out, rank, in, scale);
-        return transposed() ? LoraProduct.transpose(product, out, in) : product;
+        return module.delta(weight).toArray();
     }
 
-    private boolean transposed() {
-        return module.kind() == LayerKind.CONV1D || module.kind() == LayerKind.EMBEDDING;
-    }
-
-    private void applyDora(float[] current, float[] base, float[] delta, Tensor magnitudeTensor, DType dtype) {
-        float[] magnitude = magnitudeTensor.toFloatArray();
-        int features = magnitude.length;
-        int inner = current.length / features;
-        float[] norms = doraNorms(base, delta, features);
-        float[] factor = new float[features];
-        for (int o = 0; o < features; o++) {
-            factor[o] = magnitude[o] / norms[o];
-        }
-        for (int j = 0; j < current.length; j++) {
-            current[j] = round(factor[feature(j, features, inner)] * (current[j] + delta[j]), dtype);
-        }
-    }
-
-    /** DoRA's norm per output feature of the unmerged {@code base + delta}, summed in torch's order ({@link TorchNorm}). */
+    /**
+     * DoRA's norm per output feature of the unmerged {@code base + delta}, summed in torch's order
+     * ({@link TorchNorm}), whole (for checks; a merge accumulates it row by row in {@link RowUpdate}).
+     */
     float[] doraNorms(float[] base, float[] delta, int features) {
-        float[] unmerged = new float[base.length];
-        for (int j = 0; j < base.length; j++) {
-            unmerged[j] = base[j] + delta[j];
+        int width = transposed() ? features : base.length / features;
+        float[] row = new float[width];
+        float[] norms = new float[features];
+        for (int r = 0; r < base.length / width; r++) {
+            for (int i = 0; i < width; i++) {
+                row[i] = base[r * width + i] + delta[r * width + i];
+            }
+            if (transposed()) {
+                TorchNorm.addColumnSquares(norms, row, 0);
+            } else {
+                norms[r] = TorchNorm.row(row, 0, width);
+            }
         }
-        return transposed() ? TorchNorm.columns(unmerged, features) : TorchNorm.rows(unmerged, features, base.length / features);
+        return transposed() ? TorchNorm.sqrt(norms) : norms;
     }
 
     /** The output feature that element {@code j} of the base weight belongs to. */
     int feature(int j, int features, int inner) {
         return transposed() ? j % features : j / inner;
+    }
+
+    private boolean transposed() {
+        return module.kind() == LayerKind.CONV1D || module.kind() == LayerKind.EMBEDDING;
     }
 
     /** The base shape this update expects, to check against the checkpoint. */
@@ -102,22 +77,5 @@ record TensorUpdate(LoraModule module, double weight, boolean bias, String adapt
     /** Whether {@code shape} fits this update. */
     boolean fits(long[] shape) {
         return Arrays.equals(expectedShape(), shape);
-    }
-
-    private static final int CHUNK = 1 << 16;
-
-    /** Runs {@code body} over {@code [0, length)} in chunks, in parallel when there are several. */
-    static void inChunks(int length, java.util.function.BiConsumer<Integer, Integer> body) {
-        int chunks = (length + CHUNK - 1) / CHUNK;
-        LoraProduct.rows(chunks, length).forEach(c -> body.accept(c * CHUNK, Math.min(length, (c + 1) * CHUNK)));
-    }
-
-    /** {@code value} rounded to {@code dtype} (to nearest even, as torch), returned as float32. */
-    static float round(float value, DType dtype) {
-        return switch (dtype) {
-            case BF16 -> Tensor.bf16BitsToFloat(Tensor.floatToBf16Bits(value));
-            case F16 -> Tensor.f16BitsToFloat(Tensor.floatToF16Bits(value));
-            default -> value;
-        };
     }
 }

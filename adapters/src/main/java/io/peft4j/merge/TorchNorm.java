@@ -13,6 +13,8 @@ package io.peft4j.merge;
  *       lengths that are multiples of 8, about 95-98% otherwise);</li>
  *   <li>a strided row (the transposed Conv1D and Embedding layouts): squares added one by one in order.</li>
  * </ul>
+ *
+ * Both are computed streaming, one row of the weight at a time.
  */
 final class TorchNorm {
 
@@ -20,45 +22,45 @@ final class TorchNorm {
 
     private TorchNorm() {}
 
-    /** Norms of the {@code features} contiguous rows of length {@code inner} of {@code v}. */
-    static float[] rows(float[] v, int features, int inner) {
-        float[] norms = new float[features];
+    /** The norm of the contiguous row {@code v[offset .. offset + n)}. */
+    static float row(float[] v, int offset, int n) {
         float[] lanes = new float[LANES];
-        for (int o = 0; o < features; o++) {
-            java.util.Arrays.fill(lanes, 0f);
-            int base = o * inner;
-            int vectorEnd = inner - inner % LANES;
-            for (int j = 0; j < vectorEnd; j += LANES) {
-                for (int l = 0; l < LANES; l++) {
-                    float x = v[base + j + l];
-                    float square = x * x;
-                    lanes[l] = lanes[l] + square;
-                }
-            }
-            float sum = 0;
-            for (float lane : lanes) {
-                sum += lane;
-            }
-            for (int j = vectorEnd; j < inner; j++) {
-                float x = v[base + j];
+        int vectorEnd = n - n % LANES;
+        for (int j = 0; j < vectorEnd; j += LANES) {
+            for (int l = 0; l < LANES; l++) {
+                float x = v[offset + j + l];
                 float square = x * x;
-                sum += square;
+                lanes[l] = lanes[l] + square;
             }
-            norms[o] = (float) Math.sqrt(sum);
         }
-        return norms;
+        float sum = 0;
+        for (float lane : lanes) {
+            sum += lane;
+        }
+        for (int j = vectorEnd; j < n; j++) {
+            float x = v[offset + j];
+            float square = x * x;
+            sum += square;
+        }
+        return (float) Math.sqrt(sum);
     }
 
-    /** Norms of the {@code features} columns of the row-major {@code [v.length / features, features]} matrix {@code v}. */
-    static float[] columns(float[] v, int features) {
-        float[] sums = new float[features];
-        for (int j = 0; j < v.length; j++) {
-            float x = v[j];
+    /**
+     * Adds the squares of one row of a row-major {@code [rows, features]} matrix to the running
+     * column sums; after every row in order, {@link #sqrt} of the sums gives the column norms.
+     */
+    static void addColumnSquares(float[] sums, float[] row, int offset) {
+        for (int c = 0; c < sums.length; c++) {
+            float x = row[offset + c];
             float square = x * x;
-            sums[j % features] += square;
+            sums[c] += square;
         }
-        float[] norms = new float[features];
-        for (int o = 0; o < features; o++) {
+    }
+
+    /** The square roots of {@code sums}, as float32. */
+    static float[] sqrt(float[] sums) {
+        float[] norms = new float[sums.length];
+        for (int o = 0; o < sums.length; o++) {
             norms[o] = (float) Math.sqrt(sums[o]);
         }
         return norms;

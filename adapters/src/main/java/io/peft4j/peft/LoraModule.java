@@ -6,8 +6,9 @@ import java.util.Optional;
 
 /**
  * The LoRA weights of one base module: {@code A}, {@code B}, and optionally the DoRA magnitude and
- * the {@code lora_B} bias, with the module's effective rank and scaling. {@link #deltaWeight()}
- * gives {@code scaling * B @ A} in float32, laid out like the base weight it is added to.
+ * the {@code lora_B} bias, with the module's effective rank and scaling. {@link #delta(double)}
+ * gives {@code scaling * B @ A} in float32 ({@link LoraDelta}), laid out like the base weight it is
+ * added to.
  */
 public final class LoraModule {
 
@@ -134,34 +135,26 @@ public final class LoraModule {
 
     /**
      * {@code scaling * B @ A} in float32, laid out like the base weight (row-major over
-     * {@link #baseWeightShape()}). Each element accumulates over the rank in order
-     * {@code k = 0..r-1} with fused multiply-adds in float32, then is multiplied by the scaling as a
-     * float32: the order torch's CPU matmul uses for most shapes, so this is usually bit-identical to
-     * PEFT's {@code get_delta_weight} (see {@code io.peft4j.merge.LoraProduct} for where it is not).
+     * {@link #baseWeightShape()}): the order torch's CPU matmul uses for most shapes, so this is
+     * usually bit-identical to PEFT's {@code get_delta_weight} (see {@link LoraDelta} for the rule and
+     * where it is not).
      */
     public float[] deltaWeight() {
+        return delta(1.0).toArray();
+    }
+
+    /**
+     * {@code (weight * scaling) * B @ A}, laid out like the base weight (transposed for Conv1D and
+     * Embedding), row by row; the factors are read into float32 arrays once.
+     */
+    public LoraDelta delta(double weight) {
         float[] a = loraA.toFloatArray();
         float[] b = loraB.toFloatArray();
-        int rows = Math.toIntExact(loraB.shape()[0]);
-        int cols = Math.toIntExact(loraA.numel() / rank);
-        float s = (float) scaling;
-        boolean transpose = kind == LayerKind.CONV1D || kind == LayerKind.EMBEDDING;
-        float[] out = new float[Math.multiplyExact(rows, cols)];
-        float[] acc = new float[cols];
-        for (int o = 0; o < rows; o++) {
-            Arrays.fill(acc, 0f);
-            for (int k = 0; k < rank; k++) {
-                float bk = b[o * rank + k];
-                int aRow = k * cols;
-                for (int i = 0; i < cols; i++) {
-                    acc[i] = Math.fma(bk, a[aRow + i], acc[i]);
-                }
-            }
-            for (int i = 0; i < cols; i++) {
-                out[transpose ? i * rows + o : o * cols + i] = acc[i] * s;
-            }
-        }
-        return out;
+        int out = Math.toIntExact(loraB.shape()[0]);
+        int in = Math.toIntExact(loraA.numel() / rank);
+        double scale = scaling * weight;
+        boolean transposed = kind == LayerKind.CONV1D || kind == LayerKind.EMBEDDING;
+        return transposed ? LoraDelta.transposed(b, a, out, rank, in, scale) : LoraDelta.of(b, a, out, rank, in, scale);
     }
 
     @Override

@@ -12,19 +12,24 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
-import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Writes one safetensors file by streaming: the layout is fixed up front (ordered and rendered
  * exactly as Python's {@code safetensors.torch.save_file} does, so equal content gives
- * byte-identical files), then each tensor's bytes are written once, and {@link #commit()} fsyncs
- * and atomically renames a temporary file in the target's directory into place. Only one tensor
- * is in flight at a time; writing in {@link #layout()} order is sequential I/O, but any order
- * works. Closing without committing deletes the temporary file.
+ * byte-identical files), then each tensor's bytes are written once, whole or in disjoint pieces,
+ * and {@link #commit()} fsyncs and atomically renames a temporary file in the target's directory
+ * into place (a large file is also synced every 64 MB while it is written). Writing in
+ * {@link #layout()} order is sequential I/O, but any order works, and several threads may write
+ * different tensors, or different pieces of one, at the same time. Closing without committing
+ * deletes the temporary file.
  */
 public final class SafetensorsWriter implements AutoCloseable {
 
@@ -32,14 +37,24 @@ public final class SafetensorsWriter implements AutoCloseable {
     private static final long MAX_WRITE = 1L << 30;
     /** Elements converted per step by {@link #write(String, float[])}. */
     private static final int CHUNK = 16384;
+    /**
+     * Bytes written between two data syncs: a large file is flushed to disk while it is written,
+     * so the sync at commit has little left to do and dirty pages never pile up.
+     */
+    private static final long SYNC_BYTES = 64L << 20;
 
     private final Path target;
     private final Path temp;
     private final FileChannel channel;
     private final HeaderWriter.Layout layout;
     private final Map<String, Integer> index;
-    private final BitSet written;
-    private boolean finished;
+    /** Bytes written so far, per tensor. */
+    private final AtomicLongArray written;
+    /** 1 once a tensor is complete, per tensor. */
+    private final AtomicIntegerArray complete;
+    private final AtomicInteger completed = new AtomicInteger();
+    private final AtomicLong unsynced = new AtomicLong();
+    private volatile boolean finished;
 
     private SafetensorsWriter(Path target, Path temp, FileChannel channel, HeaderWriter.Layout layout) {
         this.target = target;
@@ -50,7 +65,8 @@ public final class SafetensorsWriter implements AutoCloseable {
         for (int i = 0; i < layout.tensors().size(); i++) {
             index.put(layout.tensors().get(i).name(), i);
         }
-        this.written = new BitSet(layout.tensors().size());
+        this.written = new AtomicLongArray(layout.tensors().size());
+        this.complete = new AtomicIntegerArray(layout.tensors().size());
     }
 
     /**
@@ -101,15 +117,48 @@ public final class SafetensorsWriter implements AutoCloseable {
      * @throws IllegalStateException    if the tensor was already written or the writer is finished
      */
     public void write(String name, MemorySegment bytes) {
-        TensorInfo info = claim(name, bytes.byteSize());
-        long position = layout.prefix().length + info.begin();
+        TensorInfo info = layoutEntry(name);
+        if (bytes.byteSize() != info.byteSize()) {
+            throw new IllegalArgumentException(target + ": tensor " + name + " needs " + info.byteSize()
+                    + " bytes, got " + bytes.byteSize());
+        }
+        write(name, 0, bytes);
+    }
+
+    /**
+     * Writes {@code bytes} as the part of tensor {@code name} that starts {@code offset} bytes into
+     * its data; the tensor is complete once every byte of it has been written this way. Safe to call
+     * from several threads for disjoint parts.
+     *
+     * @throws IllegalArgumentException if the name is not in the layout or the part lies outside the tensor
+     * @throws IllegalStateException    if the tensor was already complete or the writer is finished
+     */
+    public void write(String name, long offset, MemorySegment bytes) {
+        int i = index(name);
+        TensorInfo info = layout.tensors().get(i);
+        if (offset < 0 || bytes.byteSize() > info.byteSize() - offset) {
+            throw new IllegalArgumentException(target + ": bytes [" + offset + ", " + (offset + bytes.byteSize())
+                    + ") lie outside tensor " + name + " (" + info.byteSize() + " bytes)");
+        }
+        checkWritable(i);
+        long position = layout.prefix().length + info.begin() + offset;
         try {
             for (long done = 0; done < bytes.byteSize(); done += MAX_WRITE) {
                 long n = Math.min(MAX_WRITE, bytes.byteSize() - done);
                 writeFully(channel, bytes.asSlice(done, n).asByteBuffer(), position + done);
             }
+            syncEvery(bytes.byteSize());
         } catch (IOException e) {
             throw new Peft4jException(target + ": cannot write: " + e.getMessage(), e);
+        }
+        record(i, bytes.byteSize());
+    }
+
+    /** Syncs the data written so far once another {@link #SYNC_BYTES} have been written. */
+    private void syncEvery(long written) throws IOException {
+        if (unsynced.addAndGet(written) >= SYNC_BYTES) {
+            unsynced.set(0);
+            channel.force(false);
         }
     }
 
@@ -131,13 +180,18 @@ public final class SafetensorsWriter implements AutoCloseable {
      *                                  the count is wrong
      */
     public void write(String name, float[] values) {
-        TensorInfo info = layoutEntry(name);
+        int i = index(name);
+        TensorInfo info = layout.tensors().get(i);
         DType dtype = info.dtype();
         if (!FloatEncoder.supports(dtype)) {
             throw new IllegalArgumentException("tensor " + name + " has dtype " + dtype.safetensorsName()
                     + "; float32 values are written only as F64, F32, F16, BF16, F8_E4M3 or F8_E5M2");
         }
-        claim(name, (long) values.length * dtype.byteSize());
+        if ((long) values.length * dtype.byteSize() != info.byteSize()) {
+            throw new IllegalArgumentException(target + ": tensor " + name + " needs " + info.byteSize()
+                    + " bytes, got " + (long) values.length * dtype.byteSize());
+        }
+        checkWritable(i);
         long position = layout.prefix().length + info.begin();
         try (Arena arena = Arena.ofConfined()) {
             int bufferElements = Math.min(CHUNK, Math.max(values.length, 1));
@@ -147,35 +201,45 @@ public final class SafetensorsWriter implements AutoCloseable {
                 FloatEncoder.encode(dtype, values, from, count, buffer);
                 long bytes = (long) count * dtype.byteSize();
                 writeFully(channel, buffer.asSlice(0, bytes).asByteBuffer(), position + (long) from * dtype.byteSize());
+                syncEvery(bytes);
             }
         } catch (IOException e) {
             throw new Peft4jException(target + ": cannot write: " + e.getMessage(), e);
         }
+        record(i, info.byteSize());
     }
 
-    private TensorInfo layoutEntry(String name) {
+    private int index(String name) {
         Integer i = index.get(name);
         if (i == null) {
             throw new IllegalArgumentException(target + ": tensor " + name + " is not in the layout");
         }
-        return layout.tensors().get(i);
+        return i;
     }
 
-    private TensorInfo claim(String name, long byteSize) {
+    private TensorInfo layoutEntry(String name) {
+        return layout.tensors().get(index(name));
+    }
+
+    private void checkWritable(int i) {
         if (finished) {
             throw new IllegalStateException(target + ": writer already committed or closed");
         }
-        TensorInfo info = layoutEntry(name);
-        int i = index.get(name);
-        if (written.get(i)) {
-            throw new IllegalStateException(target + ": tensor " + name + " written twice");
+        if (complete.get(i) != 0) {
+            throw new IllegalStateException(target + ": tensor " + layout.tensors().get(i).name() + " written twice");
         }
-        if (byteSize != info.byteSize()) {
-            throw new IllegalArgumentException(target + ": tensor " + name + " needs " + info.byteSize()
-                    + " bytes, got " + byteSize);
+    }
+
+    /** Counts {@code bytes} more of tensor {@code i} as written, marking it complete when all are. */
+    private void record(int i, long bytes) {
+        TensorInfo info = layout.tensors().get(i);
+        long total = written.addAndGet(i, bytes);
+        if (total > info.byteSize() || total == info.byteSize() && !complete.compareAndSet(i, 0, 1)) {
+            throw new IllegalStateException(target + ": tensor " + info.name() + " written twice");
         }
-        written.set(i);
-        return info;
+        if (total == info.byteSize()) {
+            completed.incrementAndGet();
+        }
     }
 
     /** Whether {@link #finish()} has run (or the writer was closed). */
@@ -185,7 +249,7 @@ public final class SafetensorsWriter implements AutoCloseable {
 
     /** Whether every tensor of the layout has been written. */
     boolean isComplete() {
-        return written.nextClearBit(0) >= layout.tensors().size();
+        return completed.get() == layout.tensors().size();
     }
 
     /**
@@ -201,15 +265,23 @@ public final class SafetensorsWriter implements AutoCloseable {
         return target;
     }
 
+    /** {@link #finish()} if every tensor is written and it has not run yet. */
+    synchronized void finishIfComplete() {
+        if (!finished && isComplete()) {
+            finish();
+        }
+    }
+
     /** Fsyncs and closes the temporary file once every tensor is written (no rename yet). */
-    void finish() {
+    synchronized void finish() {
         if (finished) {
             throw new IllegalStateException(target + ": writer already committed or closed");
         }
-        int missing = written.nextClearBit(0);
-        if (missing < layout.tensors().size()) {
-            throw new IllegalStateException(target + ": tensor " + layout.tensors().get(missing).name()
-                    + " was not written");
+        for (int i = 0; i < layout.tensors().size(); i++) {
+            if (complete.get(i) == 0) {
+                throw new IllegalStateException(target + ": tensor " + layout.tensors().get(i).name()
+                        + " was not written");
+            }
         }
         finished = true;
         try (channel) {
@@ -232,7 +304,7 @@ public final class SafetensorsWriter implements AutoCloseable {
 
     /** Deletes the temporary file (unless committed); harmless after commit. */
     @Override
-    public void close() {
+    public synchronized void close() {
         if (!finished) {
             finished = true;
             closeQuietly(channel);

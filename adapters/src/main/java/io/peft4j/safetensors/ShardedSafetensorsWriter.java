@@ -26,7 +26,7 @@ import java.util.stream.Stream;
  * named {@code model-00001-of-00003.safetensors} ... with a {@code model.safetensors.index.json}
  * laid out as transformers writes it; one shard is a plain {@code model.safetensors}. Tensors are
  * streamed one at a time (any order); every file goes to a temporary name and all are renamed into
- * place at {@link #commit()}.
+ * place at {@link #commit()}. Several threads may write at once.
  */
 public final class ShardedSafetensorsWriter implements AutoCloseable {
 
@@ -208,6 +208,17 @@ public final class ShardedSafetensorsWriter implements AutoCloseable {
         finishIfComplete(writer);
     }
 
+    /**
+     * Writes part of tensor {@code name}: {@code bytes} from {@code offset} bytes into its data (see
+     * {@link SafetensorsWriter#write(String, long, MemorySegment)}). Several threads may write
+     * different tensors or disjoint parts at once; a shard is fsynced as soon as it is complete.
+     */
+    public void write(String name, long offset, MemorySegment bytes) {
+        SafetensorsWriter writer = writerFor(name);
+        writer.write(name, offset, bytes);
+        finishIfComplete(writer);
+    }
+
     /** Writes a tensor of the same name, dtype and shape as one in the layout. */
     public void write(Tensor tensor) {
         SafetensorsWriter writer = writerFor(tensor.name());
@@ -215,7 +226,7 @@ public final class ShardedSafetensorsWriter implements AutoCloseable {
         finishIfComplete(writer);
     }
 
-    private SafetensorsWriter writerFor(String name) {
+    private synchronized SafetensorsWriter writerFor(String name) {
         if (committed) {
             throw new IllegalStateException(dir + ": checkpoint already committed or closed");
         }
@@ -231,9 +242,7 @@ public final class ShardedSafetensorsWriter implements AutoCloseable {
     }
 
     private static void finishIfComplete(SafetensorsWriter writer) {
-        if (writer.isComplete()) {
-            writer.finish();
-        }
+        writer.finishIfComplete();
     }
 
     /**
@@ -243,7 +252,7 @@ public final class ShardedSafetensorsWriter implements AutoCloseable {
      *
      * @throws IllegalStateException if a tensor was not written
      */
-    public void commit() {
+    public synchronized void commit() {
         if (committed) {
             throw new IllegalStateException(dir + ": checkpoint already committed or closed");
         }
@@ -336,7 +345,7 @@ public final class ShardedSafetensorsWriter implements AutoCloseable {
 
     /** Deletes every temporary file unless committed. */
     @Override
-    public void close() {
+    public synchronized void close() {
         committed = true;
         for (SafetensorsWriter writer : writers) {
             if (writer != null) {

@@ -83,14 +83,15 @@ public final class Tensor {
 
     /**
      * Converts {@code count} elements starting at element {@code first} to float32 into
-     * {@code dst[offset ...]}: a slice (a few rows of a matrix) without converting the whole tensor.
+     * {@code dst[offset ..]}: a range of a tensor of any size, without a copy of the rest.
+     *
+     * @throws Peft4jException           if the dtype is not floating point
+     * @throws IndexOutOfBoundsException if the range lies outside the tensor or {@code dst}
      */
     public void toFloats(long first, float[] dst, int offset, int count) {
         requireFloatingPoint();
-        if (first < 0 || count < 0 || first + count > numel()) {
-            throw new IndexOutOfBoundsException("elements " + first + ".." + (first + count) + " of tensor " + name()
-                    + " with " + numel());
-        }
+        java.util.Objects.checkFromIndexSize(first, count, numel());
+        java.util.Objects.checkFromIndexSize(offset, count, dst.length);
         FloatDecoder.decode(dtype(), data, first, dst, offset, count);
     }
 

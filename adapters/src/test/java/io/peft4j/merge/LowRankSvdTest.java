@@ -2,6 +2,7 @@ package io.peft4j.merge;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.peft4j.peft.LoraDelta;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -17,7 +18,7 @@ class LowRankSvdTest {
         float[] a = new float[stacked * in];
         for (int i = 0; i < b.length; i++) b[i] = (float) rnd.nextGaussian();
         for (int i = 0; i < a.length; i++) a[i] = (float) rnd.nextGaussian();
-        float[] delta = LoraProduct.scaled(b, a, out, stacked, in, 1);
+        float[] delta = LoraDelta.of(b, a, out, stacked, in, 1).toArray();
         LoraFactors viaQr = LowRankSvd.ofProduct(b, a, out, stacked, in, stacked);
         assertTrue(RelativeError.frobenius(viaQr.product(), delta) < 1e-6);
         LoraFactors truncatedQr = LowRankSvd.ofProduct(b, a, out, stacked, in, 3);

@@ -16,7 +16,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Adapters saved by PEFT 0.21 (see {@code src/test/python/make_peft_fixtures.py}): every module's
- * kind, rank, scaling and delta must equal what PEFT itself computes after reloading the adapter.
+ * kind, rank, scaling and delta must equal what PEFT itself computes after reloading the adapter,
+ * through the Vector API path these tests run with and through the scalar path a JVM without it runs.
  */
 class PeftFixtureTest {
 
@@ -41,9 +42,19 @@ class PeftFixtureTest {
                 Tensor peftDelta = deltas.tensor(m.moduleName());
                 assertArrayEquals(peftDelta.shape(), m.baseWeightShape(), m.moduleName() + " shape");
                 assertArrayEquals(peftDelta.toFloatArray(), m.deltaWeight(), m.moduleName() + " delta (bit for bit)");
+                assertArrayEquals(peftDelta.toFloatArray(), scalarDelta(m.delta(1.0)), m.moduleName() + " scalar delta");
             }
             assertEquals(expected.get("trainable_parameters").asLong(), adapter.parameterCount(), "trainable parameters");
         }
+    }
+
+    /** The delta through the loop a JVM without the Vector API runs (these tests run with it). */
+    private static float[] scalarDelta(LoraDelta delta) {
+        float[] out = new float[delta.rows() * delta.width()];
+        for (int r = 0; r < delta.rows(); r++) {
+            delta.scalarRow(r, out, r * delta.width());
+        }
+        return out;
     }
 
     private static String iterableNames(JsonNode modules) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.peft4j.peft.AdapterConfig;
 import io.peft4j.peft.LoraAdapter;
+import io.peft4j.peft.LoraDelta;
 import io.peft4j.peft.LoraModule;
 import io.peft4j.safetensors.TensorInfo;
 import io.peft4j.safetensors.TensorSource;
@@ -101,7 +102,7 @@ class LoraSoupPeftTest {
     private static float[] product(LoraModule m) {
         int out = Math.toIntExact(m.loraB().shape()[0]);
         int in = Math.toIntExact(m.loraA().numel() / m.rank());
-        return LoraProduct.scaled(m.loraB().toFloatArray(), m.loraA().toFloatArray(), out, m.rank(), in, 1);
+        return LoraDelta.of(m.loraB().toFloatArray(), m.loraA().toFloatArray(), out, m.rank(), in, 1).toArray();
     }
 
     /**

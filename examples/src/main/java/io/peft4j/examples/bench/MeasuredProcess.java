@@ -1,6 +1,5 @@
 package io.peft4j.examples.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -8,11 +7,12 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Runs a child process (Python or a JVM), samples its memory from {@code /proc/PID/status} every
- * 10 ms, and reads the {@code {"seconds": ...}} JSON line it prints last (the child times its own
- * work, so interpreter and JVM start-up do not count).
+ * Runs a child process (Python, a JVM or the launcher), samples its memory (with its descendants')
+ * from {@code /proc/PID/status} every 10 ms, and reads the {@code {"seconds": ...}} JSON line it prints
+ * last (the child times its own work, so interpreter and JVM start-up do not count); a child that
+ * prints none is timed from outside, start-up included.
  *
- * @param seconds     the work's time as reported by the child
+ * @param seconds     the work's time as reported by the child, else the wall time of the whole process
  * @param peakRssMb   the largest resident set seen (VmRSS: anonymous plus touched file pages)
  * @param peakAnonMb  the largest anonymous resident memory seen (RssAnon: heap, copies; not mapped files)
  */
@@ -36,44 +36,81 @@ record MeasuredProcess(double seconds, double peakRssMb, double peakAnonMb) {
         long start = System.nanoTime();
         Path log = Files.createTempFile("peft4j-bench", ".log");
         try {
+            long start = System.nanoTime();
             Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            Path status = Path.of("/proc", Long.toString(process.pid()), "status");
             long peakRss = 0;
             long peakAnon = 0;
             while (process.isAlive()) {
-                try {
-                    for (String line : Files.readAllLines(status)) {
-                        if (line.startsWith("VmRSS:")) {
-                            peakRss = Math.max(peakRss, kilobytes(line));
-                        } else if (line.startsWith("RssAnon:")) {
-                            peakAnon = Math.max(peakAnon, kilobytes(line));
-                        }
-                    }
-                } catch (IOException exited) {
-                    break;
-                }
+                long[] memory = memoryKb(process.toHandle());
+                peakRss = Math.max(peakRss, memory[0]);
+                peakAnon = Math.max(peakAnon, memory[1]);
                 Thread.sleep(10);
             }
+            int exit = process.waitFor();
+            double wall = (System.nanoTime() - start) / 1e9;
             String output = Files.readString(log);
-            if (process.waitFor() != 0) {
+            if (exit != 0) {
                 throw new IllegalStateException("failed: " + String.join(" ", command) + "\n" + output);
             }
             if (wallTime) {
                 return new MeasuredProcess((System.nanoTime() - start) / 1e9, peakRss / 1024.0, peakAnon / 1024.0);
             }
             List<String> lines = output.lines().filter(l -> l.startsWith("{\"seconds\"")).toList();
-            if (lines.isEmpty()) {
-                throw new IllegalStateException("no timing printed by: " + String.join(" ", command) + "\n" + output);
-            }
-            JsonNode timing = JSON.readTree(lines.getLast());
-            return new MeasuredProcess(timing.get("seconds").asDouble(), peakRss / 1024.0, peakAnon / 1024.0);
+            double seconds = lines.isEmpty() ? wall : JSON.readTree(lines.getLast()).get("seconds").asDouble();
+            return new MeasuredProcess(seconds, peakRss / 1024.0, peakAnon / 1024.0);
         } finally {
             Files.deleteIfExists(log);
         }
     }
 
+    /** VmRSS and RssAnon in kB of {@code process} and its descendants (a launcher script and its JVM), summed. */
+    private static long[] memoryKb(ProcessHandle process) {
+        long[] sum = new long[2];
+        java.util.stream.Stream.concat(java.util.stream.Stream.of(process), process.descendants()).forEach(p -> {
+            try {
+                for (String line : Files.readAllLines(Path.of("/proc", Long.toString(p.pid()), "status"))) {
+                    if (line.startsWith("VmRSS:")) {
+                        sum[0] += kilobytes(line);
+                    } else if (line.startsWith("RssAnon:")) {
+                        sum[1] += kilobytes(line);
+                    }
+                }
+            } catch (IOException exited) {
+                // gone between listing and reading
+            }
+        });
+        return sum;
+    }
+
     private static long kilobytes(String line) {
         return Long.parseLong(line.replaceAll("[^0-9]", ""));
+    }
+
+    /** The 1-minute load average from {@code /proc/loadavg} (this machine may be shared: print it beside timings). */
+    static String load() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    /** The median of {@code values}. */
+    static double median(double[] values) {
+        double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    /** The {@code peft4j} launcher of this checkout, found from the working directory upwards. */
+    static Path launcher() {
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            if (Files.isExecutable(dir.resolve("peft4j")) && Files.isDirectory(dir.resolve("adapters"))) {
+                return dir.resolve("peft4j");
+            }
+        }
+        throw new IllegalStateException("run from the peft4j checkout: the peft4j launcher not found");
     }
 
     /** The venv's python from {@code PEFT4J_PYTHON}. */

@@ -1,11 +1,11 @@
 package io.peft4j.examples.bench;
 
 import io.peft4j.Peft;
-import io.peft4j.merge.LoraProduct;
 import io.peft4j.merge.RelativeError;
 import io.peft4j.merge.SoupMethod;
 import io.peft4j.merge.SoupOptions;
 import io.peft4j.peft.LoraAdapter;
+import io.peft4j.peft.LoraDelta;
 import io.peft4j.peft.LoraModule;
 import java.nio.file.Path;
 import java.util.List;
@@ -70,6 +70,6 @@ public final class SoupBench {
     private static float[] product(LoraModule m) {
         int out = Math.toIntExact(m.loraB().shape()[0]);
         int in = Math.toIntExact(m.loraA().numel() / m.rank());
-        return LoraProduct.scaled(m.loraB().toFloatArray(), m.loraA().toFloatArray(), out, m.rank(), in, 1);
+        return LoraDelta.of(m.loraB().toFloatArray(), m.loraA().toFloatArray(), out, m.rank(), in, 1).toArray();
     }
 }

@@ -1,7 +1,8 @@
 package io.peft4j.cli;
 
-import picocli.CommandLine.Command;
+import java.util.List;
 import picocli.CommandLine;
+import picocli.CommandLine.Command;
 
 /**
  * The {@code peft4j} command line: one command with a subcommand per capability.
@@ -10,33 +11,20 @@ import picocli.CommandLine;
  * Python), 2 wrong usage, 3 missing prerequisites (JDK, Python environment).
  */
 @Command(name = "peft4j", mixinStandardHelpOptions = true, version = "peft4j 0.1.0",
-        description = "Parameter-efficient fine-tuning for the JVM.",
-        subcommands = {
-            CommandLine.HelpCommand.class,
-            ConvertCommand.class,
-            DataCommand.class,
-            DemoCommand.class,
-            DiffCommand.class,
-            EstimateCommand.class,
-            ExtractCommand.class,
-            GenerateCommand.class,
-            HubCommand.class,
-            InspectCommand.class,
-            MergeCommand.class,
-            SoupCommand.class,
-            PlotCommand.class,
-            ServeCommand.class,
-            SetupCommand.class,
-            TinyModelCommand.class,
-            TrainCommand.class,
-            ValidateCommand.class,
-        })
+        description = "Parameter-efficient fine-tuning for the JVM.")
 public final class Main {
 
     /** Exit code for a failure the user can fix (bad file, network fault, ...). */
     public static final int EXIT_FAILURE = 1;
     /** Exit code for wrong usage. */
     public static final int EXIT_USAGE = 2;
+
+    /** The subcommands, in the order {@code --help} lists them. */
+    static final List<Class<?>> SUBCOMMANDS = List.of(CommandLine.HelpCommand.class, ConvertCommand.class,
+            DataCommand.class, DemoCommand.class, DiffCommand.class, EstimateCommand.class, ExtractCommand.class,
+            GenerateCommand.class, HubCommand.class, InspectCommand.class, MergeCommand.class, SoupCommand.class,
+            PlotCommand.class, ServeCommand.class, SetupCommand.class, TinyModelCommand.class, TrainCommand.class,
+            ValidateCommand.class);
 
     private Main() {}
 
@@ -50,7 +38,7 @@ public final class Main {
      * through picocli's writers, which flush only on a line end, and {@code System.exit} flushes nothing.
      */
     public static int run(String... args) {
-        CommandLine cli = commandLine();
+        CommandLine cli = commandLine(args);
         try {
             return cli.execute(args);
         } finally {
@@ -61,8 +49,28 @@ public final class Main {
         }
     }
 
-    /** The configured command line, for callers that redirect its output. */
+    /** The configured command line with every subcommand, for callers that redirect its output. */
     public static CommandLine commandLine() {
-        return OneLineErrors.install(new CommandLine(new Main()));
+        return commandLine(new String[0]);
+    }
+
+    /**
+     * The configured command line for {@code args}, with only the subcommand they name: picocli
+     * reflects over every option of every command it registers, which was most of a short call's
+     * start-up. Every subcommand is registered when the call needs the list (no arguments,
+     * {@code help}, {@code --help}, a name that is no command's); none for {@code --version}.
+     */
+    public static CommandLine commandLine(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        String first = args.length > 0 ? args[0] : "";
+        Class<?> named = SUBCOMMANDS.stream()
+                .filter(c -> !c.equals(CommandLine.HelpCommand.class) && c.getAnnotation(Command.class).name().equals(first))
+                .findFirst().orElse(null);
+        if (named != null) {
+            cli.addSubcommand(named);
+        } else if (!first.equals("--version") && !first.equals("-V")) {
+            SUBCOMMANDS.forEach(cli::addSubcommand);
+        }
+        return OneLineErrors.install(cli);
     }
 }

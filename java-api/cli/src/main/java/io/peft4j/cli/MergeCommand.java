@@ -3,7 +3,6 @@ package io.peft4j.cli;
 import io.peft4j.core.Printable;
 import io.peft4j.merge.BaseMerger;
 import io.peft4j.merge.MergeException;
-import io.peft4j.merge.MergeListener;
 import io.peft4j.merge.MergeOptions;
 import io.peft4j.merge.MergeReport;
 import io.peft4j.merge.WeightedAdapter;
@@ -14,7 +13,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -23,10 +21,12 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code peft4j merge --base DIR --adapter DIR[:WEIGHT]... --out DIR [--dtype bf16|f16|f32]
- * [--max-shard-size 5GB]}: merges adapters into the base weights, streaming tensor by tensor,
- * as PEFT's {@code merge_and_unload} does (bit-identical where torch's kernels sum each delta in
- * peft4j's order; within the error of another order elsewhere). A base with {@code model_index.json}
- * is a diffusers model folder: the adapters are then image-generation LoRAs in any layout.
+ * [--max-shard-size 5GB]}: merges adapters into the base weights, streaming in blocks on every
+ * core, as PEFT's {@code merge_and_unload} does (bit-identical where torch's kernels sum each delta
+ * in peft4j's order; within the error of another order elsewhere); progress as a bar with MB/s on
+ * a terminal, as a line per tenth on stderr otherwise ({@link MergeProgress}).
+ * A base with {@code model_index.json} is a diffusers model folder: the adapters are then
+ * image-generation LoRAs in any layout.
  */
 @Command(name = "merge", mixinStandardHelpOptions = true,
         description = "Merge LoRA adapters into a base model's weights (pure Java, PEFT's merge_and_unload).")
@@ -76,15 +76,8 @@ final class MergeCommand implements Callable<Integer> {
         }
         long start = System.nanoTime();
         MergeReport report;
-        if (System.console() != null) {
-            try (ProgressBar bar = new ProgressBar("merge", 1)) {
-                report = BaseMerger.merge(options.listener((name, done, total) -> {
-                    bar.maxHint(total);
-                    bar.stepTo(done);
-                }).build());
-            }
-        } else {
-            report = BaseMerger.merge(options.listener(MergeListener.NONE).build());
+        try (MergeProgress progress = MergeProgress.forConsole(spec.commandLine().getErr())) {
+            report = BaseMerger.merge(options.listener(progress).build());
         }
         report.warnings().forEach(w -> spec.commandLine().getErr().println("peft4j merge: warning: " + Printable.of(w)));
         spec.commandLine().getOut().printf(Locale.ROOT, "merged %d adapter(s) into %s: %d tensors (%d changed), %d shard(s), %s in %.1f s%n",

@@ -3,6 +3,7 @@ package io.peft4j.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.peft4j.merge.MergeListener;
 import io.peft4j.peft.AdapterConfig;
 import io.peft4j.peft.LoraAdapter;
 import io.peft4j.safetensors.DType;
@@ -10,6 +11,8 @@ import io.peft4j.safetensors.SafetensorsFile;
 import io.peft4j.safetensors.SafetensorsWriter;
 import io.peft4j.safetensors.TensorSpec;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -63,6 +66,44 @@ class MergeAndSoupCommandTest {
         try (SafetensorsFile f = SafetensorsFile.open(temp.resolve("merged").resolve("model.safetensors"))) {
             assertEquals(DType.F32, f.info("model.q.weight").dtype());
         }
+    }
+
+    /** Through a real process with its output piped: no bar or control characters; a small merge prints only its result. */
+    @Test
+    void mergeOutputIsPlainWhenPiped() throws IOException {
+        CliRun run = CliRun.of("merge", "--base", base().toString(), "--adapter", adapter("a", 2).toString(),
+                "--out", temp.resolve("merged").toString());
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().matches("merged 1 adapter\\(s\\) into \\S+: 2 tensors \\(1 changed\\), 1 shard\\(s\\), \\S+ \\S+ in [0-9.]+ s\\n"), run.out());
+        assertEquals("", run.err());
+    }
+
+    /** On a terminal: a progress bar over the bytes, in MB, with the speed and the tensors done. */
+    @Test
+    void mergeShowsABarOnATerminal() throws IOException {
+        CliRun run = CliRun.onTerminal("merge", "--base", base().toString(), "--adapter", adapter("a", 2).toString(),
+                "--out", temp.resolve("merged").toString());
+        assertEquals(0, run.exitCode(), run.out());
+        assertTrue(run.out().contains("merge 100%") && run.out().contains("MB/s 2/2 tensors"), run.out());
+        assertTrue(run.out().contains("merged 1 adapter(s) into "), run.out());
+    }
+
+    /** Off a terminal: one line per tenth of the bytes of a large output, with the speed; nothing for a small one. */
+    @Test
+    void pipedProgressIsALinePerTenthOfALargeOutput() {
+        StringWriter err = new StringWriter();
+        long[] now = {0};
+        MergeProgress.Lines lines = new MergeProgress.Lines(new PrintWriter(err, true), () -> now[0]);
+        now[0] = 1_000_000_000L;
+        lines.progress(new MergeListener.Progress("a", 1, 4, 500_000_000, 1_000_000_000));
+        lines.progress(new MergeListener.Progress("b", 2, 4, 550_000_000, 1_000_000_000)); // same tenth
+        now[0] = 2_000_000_000L;
+        lines.progress(new MergeListener.Progress("c", 4, 4, 1_000_000_000, 1_000_000_000));
+        assertEquals(List.of("merge: 500.0 of 1000.0 MB (50%), 1/4 tensors, 500 MB/s",
+                "merge: 1000.0 of 1000.0 MB (100%), 4/4 tensors, 500 MB/s"), err.toString().lines().toList());
+        StringWriter small = new StringWriter();
+        new MergeProgress.Lines(new PrintWriter(small, true), () -> 0).progress(new MergeListener.Progress("a", 1, 1, 5, 5));
+        assertEquals("", small.toString());
     }
 
     @Test
