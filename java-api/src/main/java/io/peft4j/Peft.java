@@ -19,6 +19,15 @@ import io.peft4j.inspect.AdapterDiff;
 import io.peft4j.inspect.AdapterStats;
 import io.peft4j.inspect.DeltaStatistics;
 import io.peft4j.hub.ModelRef;
+import io.peft4j.gguf.GgufExport;
+import io.peft4j.gguf.GgufImport;
+import io.peft4j.gguf.GgufOutType;
+import io.peft4j.gguf.LlamaCppCompatibility;
+import io.peft4j.gguf.LlamaCppLoraExporter;
+import io.peft4j.gguf.LlamaCppLoraImporter;
+import io.peft4j.gguf.LlamaCppReport;
+import io.peft4j.inspect.Inspection;
+import io.peft4j.inspect.Inspector;
 import io.peft4j.merge.BaseMerger;
 import io.peft4j.merge.LoraSoup;
 import io.peft4j.merge.MergeOptions;
@@ -217,5 +226,46 @@ public final class Peft {
     /** Estimates memory only: {@link #estimate(String, TrainingPlan, Gpu, long, Double)} without GPU or time. */
     public static Estimate estimate(String base, TrainingPlan plan) {
         return estimate(base, plan, null, 0, null);
+    }
+
+    /**
+     * The tensors, totals and metadata of a {@code .safetensors} file, a sharded model, a PEFT
+     * adapter directory (with its configuration per module) or a GGUF file (pure Java).
+     */
+    public static Inspection inspect(Path path) {
+        return Inspector.inspect(path);
+    }
+
+    /**
+     * Writes a PEFT LoRA adapter as the GGUF adapter llama.cpp, Ollama and LM Studio load, as
+     * llama.cpp's {@code convert_lora_to_gguf.py} does (pure Java; see {@link LlamaCppLoraExporter}).
+     * Example: {@code Peft.exportGguf(adapterDir, baseDir, Path.of("adapter.gguf"), GgufOutType.F16)}.
+     *
+     * @param base the base model's directory or {@code config.json} (only the config is read), or
+     *             null for the adapter's {@code base_model_name_or_path} when that is local
+     * @throws io.peft4j.gguf.LlamaCppException if llama.cpp cannot hold the adapter, saying what to do instead
+     */
+    public static GgufExport exportGguf(Path adapter, Path base, Path out, GgufOutType outType) {
+        return LlamaCppLoraExporter.export(adapter, base, out, outType);
+    }
+
+    /**
+     * Imports a llama.cpp LoRA adapter GGUF as a new PEFT adapter directory (pure Java; see
+     * {@link LlamaCppLoraImporter}).
+     *
+     * @param base the base model's directory or {@code config.json}, for the module names
+     */
+    public static GgufImport importGguf(Path gguf, Path base, Path out) {
+        return LlamaCppLoraImporter.importAdapter(gguf, base, out);
+    }
+
+    /**
+     * Every reason llama.cpp would not load {@code adapter} (a PEFT adapter directory, once exported,
+     * or a GGUF adapter file).
+     *
+     * @param base the base model's directory or {@code config.json}, or null (see {@link LlamaCppCompatibility#check})
+     */
+    public static LlamaCppReport checkLlamaCpp(Path adapter, Path base) {
+        return LlamaCppCompatibility.check(adapter, base);
     }
 }

@@ -9,13 +9,13 @@ import java.util.Map;
  * adapter directory the configuration summary. Serializes to the CLI's {@code --json} output.
  *
  * @param path the inspected path
- * @param kind {@code safetensors}, {@code sharded} or {@code adapter}
+ * @param kind {@code safetensors}, {@code sharded}, {@code adapter} or {@code gguf}
  * @param files the weight files read, in order
  * @param tensors every tensor, in file order
  * @param tensorCount the number of tensors
  * @param parameters the total number of elements
  * @param bytes the total size of the tensor data in bytes
- * @param metadata the {@code __metadata__} of the (first) file
+ * @param metadata the {@code __metadata__} of the (first) file; for GGUF, every key-value pair as text
  * @param adapter the adapter summary, for an adapter directory; otherwise null
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -26,7 +26,7 @@ public record Inspection(String path, String kind, List<String> files, List<Tens
      * One tensor.
      *
      * @param name the tensor name
-     * @param dtype the safetensors dtype name
+     * @param dtype the safetensors dtype name (for GGUF, the ggml type: F32, Q8_0, ...)
      * @param shape the shape
      * @param bytes the data size in bytes
      */

@@ -1,5 +1,7 @@
 package io.peft4j.inspect;
 
+import io.peft4j.gguf.GgufFile;
+import io.peft4j.gguf.GgufTensorInfo;
 import io.peft4j.peft.AdapterConfig;
 import io.peft4j.peft.LoraAdapter;
 import io.peft4j.safetensors.Safetensors;
@@ -10,19 +12,27 @@ import io.peft4j.safetensors.TensorSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
-/** Builds an {@link Inspection} of a safetensors file, a sharded model, or an adapter directory. */
+/** Builds an {@link Inspection} of a safetensors file, a sharded model, an adapter directory or a GGUF file. */
 public final class Inspector {
 
     private Inspector() {}
 
-    /** Inspects {@code path}; an adapter directory is recognised by its {@code adapter_config.json}. */
+    /**
+     * Inspects {@code path}; an adapter directory is recognised by its {@code adapter_config.json},
+     * a GGUF file by its name or its magic bytes.
+     */
     public static Inspection inspect(Path path) {
         if (Files.isDirectory(path) && Files.isRegularFile(path.resolve(AdapterConfig.FILE_NAME))) {
             return inspectAdapter(path);
+        }
+        if (Files.isRegularFile(path) && (path.getFileName().toString().endsWith(".gguf") || GgufFile.looksLikeGguf(path))) {
+            return inspectGguf(path);
         }
         try (TensorSource source = Safetensors.open(path)) {
             String kind = source instanceof SafetensorsFile ? "safetensors" : "sharded";
@@ -45,6 +55,25 @@ public final class Inspector {
             List<String> replaced = new ArrayList<>(adapter.replacements().keySet());
             Inspection.AdapterSummary summary = summary(config, method(config), adapter.parameterCount(), modules, replaced);
             return withTensors(dir, "adapter", adapter.tensors(), summary);
+        }
+    }
+
+    /** A GGUF file: its metadata (values as text, long arrays shortened) and tensors in ggml's types. */
+    private static Inspection inspectGguf(Path path) {
+        try (GgufFile file = GgufFile.open(path)) {
+            List<Inspection.TensorRow> rows = new ArrayList<>();
+            long parameters = 0;
+            long bytes = 0;
+            for (GgufTensorInfo t : file.tensors()) {
+                rows.add(new Inspection.TensorRow(t.name(), t.type().name(), t.shape(), t.byteSize()));
+                parameters += t.numel();
+                bytes += t.byteSize();
+            }
+            Map<String, String> metadata = new LinkedHashMap<>();
+            metadata.put("GGUF.version", String.valueOf(file.version()));
+            file.metadata().forEach((k, v) -> metadata.put(k, v.toString()));
+            return new Inspection(path.toString(), "gguf", List.of(path.toString()), rows, rows.size(), parameters, bytes,
+                    metadata, null);
         }
     }
 

@@ -2,16 +2,16 @@ package io.peft4j.examples.bench;
 
 import io.peft4j.Peft;
 import io.peft4j.TrainConfig;
-import io.peft4j.TrainMethod;
 import io.peft4j.TrainResult;
 import io.peft4j.bridge.PythonException;
 import io.peft4j.bridge.PythonRuntime;
 import io.peft4j.estimate.Estimate;
 import io.peft4j.estimate.Gpu;
-import io.peft4j.estimate.Method;
 import io.peft4j.estimate.Optimizer;
 import io.peft4j.estimate.Precision;
 import io.peft4j.estimate.TrainingPlan;
+import io.peft4j.tuning.Targets;
+import io.peft4j.tuning.TrainMethod;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,7 +69,7 @@ public final class GpuCheck {
             python.call("peft4j_examples.gpu_check", "reset_peak");
             TrainResult result = Peft.train(TrainConfig.builder().baseModel(base).data(data)
                     .outputDir(work.resolve(method.name().toLowerCase(Locale.ROOT))).method(method).rank(RANK)
-                    .alpha(2.0 * RANK).targets(TrainConfig.Targets.allLinear()).maxSteps(STEPS).batchSize(BATCH)
+                    .alpha(2.0 * RANK).targets(Targets.allLinear()).maxSteps(STEPS).batchSize(BATCH)
                     .maxLength(SEQ_LEN).device("cuda").build());
             double peak = ((Number) python.call("peft4j_examples.gpu_check", "peak_gib")).doubleValue();
             long tokens = (long) STEPS * BATCH * SEQ_LEN;
@@ -85,12 +85,12 @@ public final class GpuCheck {
     /** What the bridge runs: LoRA in fp32 with AdamW; QLoRA NF4 + double quant, bf16 compute, checkpointing, paged 8-bit AdamW. */
     private static TrainingPlan plan(TrainMethod method) {
         TrainingPlan.Builder plan = TrainingPlan.builder().rank(RANK).batchSize(BATCH).seqLen(SEQ_LEN)
-                .targets(io.peft4j.estimate.LoraTargets.parse("all-linear"));
+                .targets(Targets.allLinear());
         if (method == TrainMethod.QLORA) {
-            return plan.method(Method.QLORA).precision(Precision.BF16).optimizer(Optimizer.PAGED_ADAMW_8BIT)
+            return plan.method(TrainMethod.QLORA).precision(Precision.BF16).optimizer(Optimizer.PAGED_ADAMW_8BIT)
                     .gradientCheckpointing(true).doubleQuant(true).upcastNonQuantized(true).build();
         }
-        return plan.method(Method.LORA).precision(Precision.FP32).optimizer(Optimizer.ADAMW).build();
+        return plan.method(TrainMethod.LORA).precision(Precision.FP32).optimizer(Optimizer.ADAMW).build();
     }
 
     /** The table's GPU whose name words all appear in the device's name, the closest in memory; else memory only. */

@@ -33,7 +33,6 @@ record MeasuredProcess(double seconds, double peakRssMb, double peakAnonMb) {
     }
 
     private static MeasuredProcess run(List<String> command, boolean wallTime) throws IOException, InterruptedException {
-        long start = System.nanoTime();
         Path log = Files.createTempFile("peft4j-bench", ".log");
         try {
             long start = System.nanoTime();

@@ -19,16 +19,16 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code peft4j inspect PATH [--json] [--stats]}: every tensor of a {@code .safetensors} file, a sharded model
- * directory or an adapter directory, with totals and metadata; for adapters also the configuration
+ * directory, an adapter directory or a GGUF file, with totals and metadata; for adapters also the configuration
  * summary (method, rank, alpha, scaling per module, targets, trainable parameters, base model); for
  * an image-generation LoRA (kohya, diffusers or PEFT layout) its layout, components, ranks and alphas.
  */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
-        description = "Show the tensors of a .safetensors file, a sharded model or a PEFT adapter directory;"
-                + " for an image-generation LoRA its layout, components, ranks and alphas.")
+        description = "Show the tensors and metadata of a .safetensors file, a sharded model, a PEFT adapter directory"
+                + " or a GGUF file; for an image-generation LoRA its layout, components, ranks and alphas.")
 final class InspectCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "PATH", description = "A .safetensors file, a model directory, an index .json, or an adapter directory.")
+    @Parameters(paramLabel = "PATH", description = "A .safetensors file, a model directory, an index .json, an adapter directory, or a .gguf file.")
     Path path;
 
     @Option(names = "--json", description = "Print one JSON object instead of the human summary.")

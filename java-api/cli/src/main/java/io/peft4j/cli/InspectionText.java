@@ -27,7 +27,11 @@ final class InspectionText {
         }
         out.append(String.format(Locale.ROOT, "%s  %s%n", in.kind().equals("adapter") ? "weights" : in.kind(),
                 Printable.of(String.join(", ", in.files()))));
-        if (!in.metadata().isEmpty()) {
+        if (in.kind().equals("gguf")) {
+            int width = in.metadata().keySet().stream().mapToInt(String::length).max().orElse(0);
+            in.metadata().forEach((k, v) -> out.append(String.format(Locale.ROOT, "  %-" + width + "s  %s%n",
+                    Printable.of(k), Printable.of(shortened(v)))));
+        } else if (!in.metadata().isEmpty()) {
             out.append("  metadata  ").append(Printable.of(in.metadata().toString())).append('\n');
         }
         int nameWidth = Math.min(72, in.tensors().stream().mapToInt(t -> Printable.of(t.name()).length()).max().orElse(4));
@@ -68,6 +72,11 @@ final class InspectionText {
                     : " (modules_to_save: " + String.join(", ", a.modulesToSave()) + ")"));
         }
         line(out, "trainable", Sizes.count(a.trainableParameters()) + " parameters");
+    }
+
+    /** A metadata value of at most 100 characters (chat templates run to kilobytes; --json has them whole). */
+    private static String shortened(String value) {
+        return value.length() <= 100 ? value : value.substring(0, 90) + "... (" + value.length() + " chars)";
     }
 
     private static void line(StringBuilder out, String label, String value) {

@@ -21,16 +21,23 @@ public final class Main {
 
     /** The subcommands, in the order {@code --help} lists them. */
     static final List<Class<?>> SUBCOMMANDS = List.of(CommandLine.HelpCommand.class, ConvertCommand.class,
-            DataCommand.class, DemoCommand.class, DiffCommand.class, EstimateCommand.class, ExtractCommand.class,
-            GenerateCommand.class, HubCommand.class, InspectCommand.class, MergeCommand.class, SoupCommand.class,
-            PlotCommand.class, ServeCommand.class, SetupCommand.class, TinyModelCommand.class, TrainCommand.class,
-            ValidateCommand.class);
+            DataCommand.class, DemoCommand.class, DiffCommand.class, EstimateCommand.class, ExportCommand.class,
+            ExtractCommand.class, GenerateCommand.class, HubCommand.class, ImportCommand.class, InspectCommand.class,
+            MergeCommand.class, SoupCommand.class, PlotCommand.class, ServeCommand.class, SetupCommand.class,
+            TinyModelCommand.class, TrainCommand.class, ValidateCommand.class);
 
     private Main() {}
 
-    /** Runs the CLI and exits with its code. */
+    /**
+     * Runs the CLI and exits with its code, flushing its output first (picocli's writers flush
+     * only on println, and {@code System.exit} would drop what a command {@code print}ed).
+     */
     public static void main(String[] args) {
-        System.exit(run(args));
+        CommandLine cli = commandLine();
+        int code = cli.execute(args);
+        cli.getOut().flush();
+        cli.getErr().flush();
+        System.exit(code);
     }
 
     /**
