@@ -1,5 +1,6 @@
 package io.peft4j.extract;
 
+import io.peft4j.peft.LoraDelta;
 import io.peft4j.peft.LoraModule;
 import io.peft4j.safetensors.Tensor;
 
@@ -12,24 +13,19 @@ import io.peft4j.safetensors.Tensor;
 final class DoraDelta implements DeltaMatrix {
 
     private final Tensor base;
-    private final float[] a;
-    private final float[] b;
+    private final LoraDelta delta;
     private final float[] magnitude;
-    private final float scaling;
     private final int rows;
     private final int cols;
-    private final int rank;
     private float[] baseRows = new float[0];
 
     DoraDelta(LoraModule module, Tensor base) {
         this.base = base;
-        this.a = module.loraA().toFloatArray();
-        this.b = module.loraB().toFloatArray();
         this.magnitude = module.magnitude().orElseThrow().toFloatArray();
-        this.scaling = (float) module.scaling();
-        this.rank = module.rank();
         this.rows = Math.toIntExact(base.shape()[0]);
         this.cols = Math.toIntExact(base.shape()[1]);
+        this.delta = LoraDelta.of(module.loraB().toFloatArray(), module.loraA().toFloatArray(), rows, module.rank(), cols,
+                module.scaling());
     }
 
     @Override
@@ -49,15 +45,12 @@ final class DoraDelta implements DeltaMatrix {
             baseRows = new float[n];
         }
         base.toFloats((long) first * cols, baseRows, 0, n);
+        delta.rows(first, count, dst, 0);
         for (int r = 0; r < count; r++) {
             int o = first + r;
             int row = r * cols;
             for (int i = 0; i < cols; i++) {
-                float acc = 0;
-                for (int k = 0; k < rank; k++) {
-                    acc = Math.fma(b[o * rank + k], a[k * cols + i], acc);
-                }
-                dst[row + i] = baseRows[row + i] + acc * scaling;
+                dst[row + i] += baseRows[row + i];
             }
             double norm = 0;
             for (int i = 0; i < cols; i++) {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.peft4j.peft.AdapterConfig;
 import io.peft4j.peft.LoraAdapter;
+import io.peft4j.peft.LoraDelta;
 import io.peft4j.peft.LoraModule;
 import io.peft4j.safetensors.DType;
 import io.peft4j.safetensors.SafetensorsFile;
@@ -63,7 +64,8 @@ class LlamaCppLoraExporterTest {
                     int heads = target.role() == LlamaCppArchitecture.Role.QUERY ? 2 : 1;
                     float[] bv = target.role() == LlamaCppArchitecture.Role.QUERY || target.role() == LlamaCppArchitecture.Role.KEY
                             ? FactorLayout.unpermute(gguf.floats(b), rows, rank, heads) : gguf.floats(b);
-                    float[] llamaCpp = product(bv, gguf.floats(a), rows, rank, (float) (export.alpha() / rank));
+                    float[] av = gguf.floats(a);
+                    float[] llamaCpp = LoraDelta.of(bv, av, rows, rank, av.length / rank, (float) (export.alpha() / rank)).toArray();
                     float[] peft = expected.tensor(info.name()).toFloatArray();
                     for (int i = 0; i < peft.length; i++) {
                         assertEquals(peft[i], llamaCpp[i], 2e-6 * Math.max(1, Math.abs(peft[i])), name + " " + info.name() + " element " + i);
@@ -71,22 +73,6 @@ class LlamaCppLoraExporterTest {
                 }
             }
         }
-    }
-
-    /** {@code scale * B @ A}, B {@code rows x rank}, A {@code rank x cols}. */
-    private static float[] product(float[] b, float[] a, int rows, int rank, float scale) {
-        int cols = a.length / rank;
-        float[] out = new float[rows * cols];
-        for (int o = 0; o < rows; o++) {
-            for (int i = 0; i < cols; i++) {
-                float sum = 0;
-                for (int k = 0; k < rank; k++) {
-                    sum = Math.fma(b[o * rank + k], a[k * cols + i], sum);
-                }
-                out[o * cols + i] = sum * scale;
-            }
-        }
-        return out;
     }
 
     @Test
