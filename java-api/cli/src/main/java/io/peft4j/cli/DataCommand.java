@@ -81,7 +81,6 @@ public final class DataCommand {
                 throw new ParameterException(spec.commandLine(),
                         "--max-length must be >= 0; --batch-size, --grad-accum and --epochs must be positive");
             }
-            quietDjlLogs();
             Path tokenizerPath = resolveTokenizer();
             TokenStats stats;
             boolean chatTemplate;
@@ -192,13 +191,6 @@ public final class DataCommand {
 
         private static String trim(double value) {
             return value == Math.rint(value) ? String.valueOf((long) value) : String.valueOf(value);
-        }
-
-        /** DJL logs native-library extraction at INFO; the CLI prints only its own output. */
-        private static void quietDjlLogs() {
-            if (System.getProperty("org.slf4j.simpleLogger.log.ai.djl") == null) {
-                System.setProperty("org.slf4j.simpleLogger.log.ai.djl", "warn");
-            }
         }
     }
 }

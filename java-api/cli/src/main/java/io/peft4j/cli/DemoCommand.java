@@ -107,7 +107,7 @@ final class DemoCommand implements Callable<Integer> {
 
         step(3, "fine-tuning a LoRA adapter on " + capitals.questions().size() + " questions");
         TrainResult trained = train(baseDir, capitals.data(), dir.resolve("capitals-lora"));
-        Path plot = LossPlot.write(trained.metricsPath(), trained.metricsPath().resolveSibling("loss.png"));
+        Path plot = trained.metricsPath().resolveSibling(LossPlot.FILE_NAME); // drawn by the training run
 
         step(4, "after training");
         Quiz.Score after = capitals.take(baseDir, List.of(trained.adapterDir()));
@@ -130,7 +130,6 @@ final class DemoCommand implements Callable<Integer> {
 
         step(6, "a second adapter and a LoRA soup of both");
         TrainResult second = train(baseDir, colors.data(), dir.resolve("colors-lora"));
-        LossPlot.write(second.metricsPath(), second.metricsPath().resolveSibling("loss.png"));
         Quiz.Score colorsAlone = colors.take(baseDir, List.of(second.adapterDir()));
         say("colors adapter alone: %d/%d colors right", colorsAlone.correct(), colors.questions().size());
         Path soupDir = dir.resolve("soup-cat");

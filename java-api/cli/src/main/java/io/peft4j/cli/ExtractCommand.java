@@ -25,8 +25,8 @@ import picocli.CommandLine.Spec;
  * adapter (DoRA, rsLoRA with patterns, a soup) re-factored into a plain LoRA.
  */
 @Command(name = "extract", mixinStandardHelpOptions = true,
-        description = {"Extract a LoRA adapter from a fine-tuned model (TUNED - BASE per linear module, truncated SVD),",
-            "or re-factor an adapter (DoRA, rsLoRA, soup) into a plain LoRA of a chosen rank or energy."})
+        description = {"Extract a LoRA adapter from a fine-tuned model (TUNED - BASE per linear module, truncated SVD).",
+            "With --from-adapter: re-factor an adapter (DoRA, rsLoRA, soup) into a plain LoRA of a chosen rank or energy."})
 final class ExtractCommand implements Callable<Integer> {
 
     private static final int SHOWN = 40;

@@ -3,6 +3,8 @@ package io.peft4j.cli;
 import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 /**
  * The {@code peft4j} command line: one command with a subcommand per capability.
@@ -13,6 +15,10 @@ import picocli.CommandLine.Command;
 @Command(name = "peft4j", mixinStandardHelpOptions = true, version = "peft4j 0.1.0",
         description = "Parameter-efficient fine-tuning for the JVM.")
 public final class Main {
+
+    @Option(names = Verbosity.OPTION, scope = ScopeType.INHERIT,
+            description = "Show every log line, the Python libraries' warnings and set-up output included (default: warnings and errors).")
+    boolean verbose;
 
     /** Exit code for a failure the user can fix (bad file, network fault, ...). */
     public static final int EXIT_FAILURE = 1;
@@ -78,6 +84,6 @@ public final class Main {
         } else if (!first.equals("--version") && !first.equals("-V")) {
             SUBCOMMANDS.forEach(cli::addSubcommand);
         }
-        return OneLineErrors.install(cli);
+        return Verbosity.install(OneLineErrors.install(cli));
     }
 }

@@ -47,7 +47,7 @@ public final class SetupCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try {
-            CompactProgress progress = new CompactProgress(err, System.console() != null);
+            ProgressListener progress = ProgressListener.console(System.err, System.console() != null);
             PythonEnvironment env = PythonEnvironment.ensure(progress);
             if (layer != null) {
                 env = PythonEnvironment.ensureLayer(env, layer, progress);
@@ -69,31 +69,6 @@ public final class SetupCommand implements Callable<Integer> {
         } catch (PythonEnvironmentException e) {
             err.println("peft4j setup: " + e.getMessage());
             return EXIT_PREREQUISITE;
-        }
-    }
-
-    /** Set-up progress in little space: steps on their own line; pip's output on one rewritten line on a terminal, else its download lines. */
-    private record CompactProgress(PrintWriter err, boolean terminal) implements ProgressListener {
-
-        @Override
-        public void step(String description) {
-            if (terminal) {
-                err.print("\r\033[K");
-            }
-            err.println("peft4j setup: " + description);
-            err.flush();
-        }
-
-        @Override
-        public void output(String line) {
-            String text = line.strip();
-            if (terminal) {
-                err.print("\r\033[K  " + (text.length() > 100 ? text.substring(0, 100) + "..." : text));
-                err.flush();
-            } else if (text.startsWith("Downloading") || text.startsWith("Successfully")) {
-                err.println("  " + text);
-                err.flush();
-            }
         }
     }
 }

@@ -76,6 +76,17 @@ class DataCommandTest {
     }
 
     @Test
+    void verboseShowsTheLogLinesTheDefaultHides() throws Exception {
+        Path data = promptCompletionFile();
+        Result quiet = run("data", "stats", "--tokenizer", WORDLEVEL.toString(), "--data", data.toString());
+        Result verbose = run("data", "stats", "--verbose", "--tokenizer", WORDLEVEL.toString(), "--data", data.toString());
+        assertEquals(0, verbose.code(), verbose.err());
+        assertEquals("", quiet.err());
+        assertTrue(verbose.err().lines().anyMatch(l -> l.startsWith("INFO ") || l.startsWith("DEBUG ")), verbose.err());
+        assertEquals(quiet.out(), verbose.out(), "--verbose changes what goes to stderr only");
+    }
+
+    @Test
     void badLineIsOneErrorLineWithFileAndLine() throws Exception {
         Path data = Files.writeString(tmp.resolve("bad.jsonl"), "{\"text\":\"a\"}\n\n{\"messages\":[]}\n");
         Result r = run("data", "stats", "--tokenizer", WORDLEVEL.toString(), "--data", data.toString());
