@@ -67,8 +67,8 @@ class GgufCommandsTest {
         assertEquals("gguf  " + gguf, lines.get(0));
         assertTrue(lines.contains("  general.architecture          llama"), inspect.out());
         assertTrue(lines.contains("  adapter.lora.alpha            8.0"), inspect.out());
-        assertTrue(lines.contains("  blk.0.attn_q.weight.lora_a       F16     [4, 16]                   128 B"), inspect.out());
-        assertTrue(lines.contains("  blk.1.attn_v.weight.lora_b       F16     [8, 2]                     32 B"), inspect.out());
+        assertTrue(lines.contains("  blk.0.attn_q.weight.lora_a       F16         [4, 16]                   128 B"), inspect.out());
+        assertTrue(lines.contains("  blk.1.attn_v.weight.lora_b       F16         [8, 2]                     32 B"), inspect.out());
         assertTrue(lines.getLast().startsWith("total  12 tensors"), inspect.out());
 
         Path imported = dir.resolve("imported");
@@ -79,7 +79,16 @@ class GgufCommandsTest {
 
         Run again = peft4j("import", gguf.toString(), "--base", base.toString(), "--out", imported.toString());
         assertEquals(1, again.exitCode());
-        assertEquals("peft4j import: " + imported + ": output directory exists and is not empty", again.err().strip());
+        assertEquals("peft4j import: " + imported + ": output folder exists and is not empty"
+                + " (--overwrite, or overwrite(true) in the API, replaces it)", again.err().strip());
+        Run replaced = peft4j("import", gguf.toString(), "--base", base.toString(), "--out", imported.toString(), "--overwrite");
+        assertEquals(0, replaced.exitCode(), replaced.err());
+
+        Run exportAgain = peft4j("export", "--format", "gguf", ADAPTERS.resolve("llama-patterns").toString(), "--base",
+                base.toString(), "--out", gguf.toString());
+        assertEquals(1, exportAgain.exitCode());
+        assertEquals("peft4j export: " + gguf + ": output file exists and is not empty"
+                + " (--overwrite, or overwrite(true) in the API, replaces it)", exportAgain.err().strip());
     }
 
     @Test

@@ -200,18 +200,16 @@ class MergeInterruptTest {
             String text = Files.readString(script);
             Matcher m = PATH.matcher(text);
             Path jar = null;
+            Path stamp = null;
             while (m.find()) {
                 Path path = root.resolve(m.group(2));
                 switch (m.group(1)) {
                     case "JAR" -> jar = path;
                     case "LIB" -> Files.createDirectories(path);
-                    default -> {
-                        Files.createDirectories(path.getParent());
-                        Files.writeString(path, "");
-                    }
+                    default -> stamp = path;
                 }
             }
-            assertTrue(jar != null, script + ": no JAR= line; the launcher's layout changed, update this test");
+            assertTrue(jar != null && stamp != null, script + ": no JAR= or STAMP= line; the launcher's layout changed, update this test");
             Files.createDirectories(jar.getParent());
             Manifest manifest = new Manifest();
             manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
@@ -228,7 +226,30 @@ class MergeInterruptTest {
             Path copy = root.resolve("peft4j");
             Files.writeString(copy, text);
             Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rwxr-xr-x"));
+            markBuilt(root, stamp);
             return copy;
+        }
+
+        /**
+         * Writes the build stamp the launcher expects for this folder's sources, computed by the
+         * launcher's own {@code source_key} function, so that it runs the jar instead of building.
+         */
+        private static void markBuilt(Path root, Path stamp) throws IOException {
+            Files.writeString(root.resolve("pom.xml"), "");
+            Files.createDirectories(root.resolve("adapters"));
+            Files.createDirectories(root.resolve("python-bridge"));
+            Files.createDirectories(stamp.getParent());
+            Process key = new ProcessBuilder("bash", "-c",
+                    "ROOT=\"$1\"; eval \"$(sed -n '/^source_key() {/,/^}/p' \"$1/peft4j\")\"; source_key", "key", root.toString())
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            String text = new String(key.getInputStream().readAllBytes()).strip();
+            try {
+                assertTrue(key.waitFor() == 0 && !text.isEmpty(), "the launcher's source_key failed");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException(e);
+            }
+            Files.writeString(stamp, text + "\n");
         }
 
         /** The {@code peft4j} launcher of this checkout: the nearest folder above with it and a pom.xml. */
