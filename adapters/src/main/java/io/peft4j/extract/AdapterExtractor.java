@@ -32,7 +32,7 @@ public final class AdapterExtractor {
 
     /** Runs the extraction {@code options} describe and writes the adapter. */
     public static ExtractReport extract(ExtractOptions options) {
-        OutputDirectory.checkFree(options.out(), false, inputs(options));
+        OutputDirectory.checkFree(options.out(), options.overwrite(), inputs(options));
         long start = System.nanoTime();
         return options.adapter().isPresent() ? refactor(options, start) : fromModels(options, start);
     }
@@ -135,7 +135,7 @@ public final class AdapterExtractor {
 
     private static ExtractReport run(ExtractOptions options, List<ModuleWork> works, AdapterConfig config,
                                      Map<String, Tensor> whole, List<String> unchanged, List<String> warnings, long start) {
-        try (OutputDirectory out = OutputDirectory.create(options.out(), false, inputs(options));
+        try (OutputDirectory out = OutputDirectory.create(options.out(), options.overwrite(), inputs(options));
              FactorSpill spill = new FactorSpill(out.path())) {
             List<ModuleRunner.Finished> finished = ModuleRunner.run(works, options, spill);
             List<ModuleRunner.Finished> kept = new ArrayList<>();

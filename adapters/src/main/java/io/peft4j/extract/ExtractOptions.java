@@ -14,7 +14,7 @@ import java.util.regex.PatternSyntaxException;
  * @param base            the base model directory; for {@code fromAdapter} only needed by DoRA adapters
  * @param tuned           the fine-tuned model directory (empty when re-factoring an adapter)
  * @param adapter         the adapter to re-factor (empty when extracting from models)
- * @param out             the adapter directory to create; must not exist or be empty
+ * @param out             the adapter directory to create; must not exist or be empty unless {@code overwrite}
  * @param maxRank         the largest rank of any module
  * @param energy          per module, keep the smallest rank holding this fraction of the update's
  *                        squared Frobenius norm (capped by {@code maxRank}); empty: every module at {@code maxRank}
@@ -30,11 +30,13 @@ import java.util.regex.PatternSyntaxException;
  *                        patterns (for servers that refuse them, such as vLLM)
  * @param baseModelName   {@code base_model_name_or_path} of the result (default: the base as given)
  * @param listener        told after each module
+ * @param overwrite       replace an existing output (see {@link io.peft4j.output.OutputPolicy})
  */
 public record ExtractOptions(Optional<Path> base, Optional<Path> tuned, Optional<Path> adapter, Path out, int maxRank,
                              OptionalDouble energy, ModuleSelection targets, List<String> modulesToSave,
                              Optional<Pattern> exclude, boolean exact, int oversampling, int powerIterations, long seed,
-                             int threads, boolean uniformRank, Optional<String> baseModelName, ExtractListener listener) {
+                             int threads, boolean uniformRank, Optional<String> baseModelName, ExtractListener listener,
+                             boolean overwrite) {
 
     /** The default maximum rank. */
     public static final int DEFAULT_RANK = 16;
@@ -91,6 +93,7 @@ public record ExtractOptions(Optional<Path> base, Optional<Path> tuned, Optional
         private boolean uniformRank;
         private Optional<String> baseModelName = Optional.empty();
         private ExtractListener listener = ExtractListener.NONE;
+        private boolean overwrite;
 
         private Builder(Optional<Path> base, Optional<Path> tuned, Optional<Path> adapter, Path out) {
             this.base = base;
@@ -187,10 +190,16 @@ public record ExtractOptions(Optional<Path> base, Optional<Path> tuned, Optional
             return this;
         }
 
+        /** Whether an existing, non-empty output folder is replaced instead of refused. */
+        public Builder overwrite(boolean overwrite) {
+            this.overwrite = overwrite;
+            return this;
+        }
+
         /** The options. */
         public ExtractOptions build() {
             return new ExtractOptions(base, tuned, adapter, out, maxRank, energy, targets, modulesToSave, exclude, exact,
-                    oversampling, powerIterations, seed, threads, uniformRank, baseModelName, listener);
+                    oversampling, powerIterations, seed, threads, uniformRank, baseModelName, listener, overwrite);
         }
     }
 }

@@ -15,6 +15,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -87,6 +88,9 @@ final class ExtractCommand implements Callable<Integer> {
     @Option(names = "--all", description = "List every module (the table shows the " + SHOWN + " with the largest error).")
     boolean all;
 
+    @Mixin
+    OverwriteOption overwrite;
+
     @Spec
     CommandSpec spec;
 
@@ -108,7 +112,8 @@ final class ExtractCommand implements Callable<Integer> {
             options = ExtractOptions.fromModels(HubIds.resolve(base), HubIds.resolve(tuned), out).baseModelName(base);
         }
         options.maxRank(rank).targets(ModuleSelection.parse(targets)).modulesToSave(modulesToSave).exact(exact)
-                .oversampling(oversampling).powerIterations(powerIterations).seed(seed).uniformRank(uniformRank);
+                .oversampling(oversampling).powerIterations(powerIterations).seed(seed).uniformRank(uniformRank)
+                .overwrite(overwrite.overwrite);
         if (energy != null) {
             options.energy(energy);
         }

@@ -99,6 +99,15 @@ class ExtractCommandTest {
         JsonNode report = new ObjectMapper().readTree(padded.out());
         assertEquals(2, report.get("modules").size());
         assertTrue(report.get("relativeError").asDouble() < 0.01, padded.out());
+
+        CliRun again = CliRun.of("extract", "--base", dir.resolve("base").toString(), "--tuned", dir.resolve("tuned").toString(),
+                "--out", adapter.toString(), "--rank", "4");
+        assertEquals(1, again.exitCode());
+        assertEquals("peft4j extract: " + adapter + ": output folder exists and is not empty"
+                + " (--overwrite, or overwrite(true) in the API, replaces it)", again.err().strip());
+        CliRun replaced = CliRun.of("extract", "--base", dir.resolve("base").toString(), "--tuned", dir.resolve("tuned").toString(),
+                "--out", adapter.toString(), "--rank", "4", "--overwrite");
+        assertEquals(0, replaced.exitCode(), replaced.err());
     }
 
     @Test
