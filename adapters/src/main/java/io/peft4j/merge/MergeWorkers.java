@@ -9,7 +9,9 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Writes the blocks of every output tensor on one worker thread per core. Workers take blocks in
  * file order from a shared counter, so only a few tensors are in flight at once and writes stay
- * nearly sequential. The first failure stops every worker and is rethrown to the caller.
+ * nearly sequential. A failure stops every worker; the one rethrown to the caller is the failure
+ * of the earliest block, the one a merge on a single thread would have met, so the error a user
+ * sees does not depend on the number of cores or on timing.
  */
 final class MergeWorkers {
 
@@ -19,7 +21,7 @@ final class MergeWorkers {
     private final int[] tensorOf;
     private final int[] blockOf;
     private final AtomicInteger next = new AtomicInteger();
-    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private final AtomicReference<Failure> failure = new AtomicReference<>();
     private final long totalBytes;
     private long bytesDone;
     private int tensorsDone;
@@ -58,12 +60,12 @@ final class MergeWorkers {
                 worker.join();
             }
         } catch (InterruptedException e) {
-            failure.compareAndSet(null, e);
+            fail(-1, e);
             workers.forEach(Thread::interrupt);
             workers.forEach(MergeWorkers::joinQuietly);
             Thread.currentThread().interrupt();
         }
-        Throwable t = failure.get();
+        Throwable t = failure.get() == null ? null : failure.get().cause();
         if (t instanceof InterruptedException) {
             throw new MergeException("merge interrupted", t);
         } else if (t instanceof RuntimeException e) {
@@ -76,16 +78,30 @@ final class MergeWorkers {
     }
 
     private void work() {
+        int k = -1;
         try (Scratch scratch = new Scratch()) {
-            for (int k = next.getAndIncrement(); k < tensorOf.length && failure.get() == null; k = next.getAndIncrement()) {
+            for (k = next.getAndIncrement(); k < tensorOf.length && before(k, failure.get()); k = next.getAndIncrement()) {
                 OutputTensor tensor = tensors.get(tensorOf[k]);
                 long bytes = tensor.write(blockOf[k], scratch, writer);
                 report(tensor, bytes, tensor.blockDone());
             }
         } catch (Throwable t) {
-            failure.compareAndSet(null, t);
+            fail(k, t);
         }
     }
+
+    /** Whether block {@code k} still matters: nothing failed, or only a later block. */
+    private static boolean before(int k, Failure failed) {
+        return failed == null || k < failed.block();
+    }
+
+    /** Keeps the failure of the earliest block ({@code -1}: the caller was interrupted, which wins). */
+    private void fail(int block, Throwable cause) {
+        failure.accumulateAndGet(new Failure(block, cause), (old, now) -> old == null || now.block() < old.block() ? now : old);
+    }
+
+    /** A worker's failure at a block (blocks are numbered in file order). */
+    private record Failure(int block, Throwable cause) {}
 
     private synchronized void report(OutputTensor tensor, long bytes, boolean complete) {
         bytesDone += bytes;
