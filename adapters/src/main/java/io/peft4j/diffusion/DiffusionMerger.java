@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.peft4j.merge.BaseMerger;
 import io.peft4j.merge.MergeReport;
-import io.peft4j.merge.OutputDirectory;
+import io.peft4j.output.OutputDirectory;
 import io.peft4j.merge.WeightedAdapter;
 import io.peft4j.merge.WeightedModules;
 import java.io.IOException;

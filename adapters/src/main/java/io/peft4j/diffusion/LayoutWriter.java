@@ -1,6 +1,6 @@
 package io.peft4j.diffusion;
 
-import io.peft4j.merge.OutputDirectory;
+import io.peft4j.output.OutputDirectory;
 import io.peft4j.output.OutputPolicy;
 import io.peft4j.peft.LoraAdapter;
 import io.peft4j.safetensors.SafetensorsWriter;

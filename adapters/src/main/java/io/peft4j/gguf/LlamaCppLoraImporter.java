@@ -1,6 +1,6 @@
 package io.peft4j.gguf;
 
-import io.peft4j.merge.OutputDirectory;
+import io.peft4j.output.OutputDirectory;
 import io.peft4j.peft.AdapterConfig;
 import io.peft4j.peft.LoraAdapter;
 import io.peft4j.safetensors.DType;

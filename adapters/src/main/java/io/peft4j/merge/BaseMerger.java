@@ -1,5 +1,6 @@
 package io.peft4j.merge;
 
+import io.peft4j.output.OutputDirectory;
 import io.peft4j.peft.LayerKind;
 import io.peft4j.peft.LoraAdapter;
 import io.peft4j.peft.LoraModule;

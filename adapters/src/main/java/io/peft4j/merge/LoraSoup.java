@@ -1,6 +1,7 @@
 package io.peft4j.merge;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.peft4j.output.OutputDirectory;
 import io.peft4j.peft.AdapterConfig;
 import io.peft4j.peft.LayerKind;
 import io.peft4j.peft.LoraAdapter;

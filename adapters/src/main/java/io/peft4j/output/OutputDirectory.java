@@ -1,6 +1,5 @@
-package io.peft4j.merge;
+package io.peft4j.output;
 
-import io.peft4j.output.OutputPolicy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -106,7 +105,7 @@ public final class OutputDirectory implements AutoCloseable {
                     channel.lock();
                     synchronized (LIVE) {
                         if (stopping) {
-                            throw new MergeException(target + ": interrupted before anything was written");
+                            throw new OutputWriteException(target + ": interrupted before anything was written");
                         }
                         Files.createDirectory(out.temp);
                         LIVE.add(out);
@@ -118,7 +117,7 @@ public final class OutputDirectory implements AutoCloseable {
                 return out;
             }
         } catch (IOException e) {
-            throw new MergeException(target + ": cannot create: " + e.getMessage(), e);
+            throw new OutputWriteException(target + ": cannot create: " + e.getMessage(), e);
         }
     }
 
@@ -132,14 +131,14 @@ public final class OutputDirectory implements AutoCloseable {
         try {
             Files.copy(file, temp.resolve(file.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
         } catch (IOException e) {
-            throw new MergeException(file + ": cannot copy: " + e.getMessage(), e);
+            throw new OutputWriteException(file + ": cannot copy: " + e.getMessage(), e);
         }
     }
 
     /** Renames the directory into place, replacing what is there when allowed. */
     public synchronized void commit() {
         if (aborted) {
-            throw new MergeException(target + ": interrupted; the unfinished output was removed");
+            throw new OutputWriteException(target + ": interrupted; the unfinished output was removed");
         }
         try {
             boolean replacing = false;
@@ -148,7 +147,7 @@ public final class OutputDirectory implements AutoCloseable {
                     Files.delete(target);
                 } catch (DirectoryNotEmptyException full) {
                     if (!overwrite) {
-                        throw new MergeException(target + ": output directory was filled by someone else meanwhile", full);
+                        throw new OutputWriteException(target + ": output directory was filled by someone else meanwhile", full);
                     }
                     Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
                     replacing = true;
@@ -164,7 +163,7 @@ public final class OutputDirectory implements AutoCloseable {
             }
             committed = true;
         } catch (IOException e) {
-            throw new MergeException(target + ": cannot move the result into place: " + e.getMessage(), e);
+            throw new OutputWriteException(target + ": cannot move the result into place: " + e.getMessage(), e);
         }
     }
 
