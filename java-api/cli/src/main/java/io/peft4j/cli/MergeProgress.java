@@ -36,7 +36,7 @@ interface MergeProgress extends MergeListener, AutoCloseable {
                         .setUnit("MB", 1_000_000).setStyle(ProgressBarStyle.ASCII).showSpeed().build();
             }
             bar.stepTo(p.bytesDone());
-            bar.setExtraMessage(p.tensorsDone() + "/" + p.tensors() + " tensors");
+            bar.setExtraMessage(" " + p.tensorsDone() + "/" + p.tensors() + " tensors");
         }
 
         @Override
