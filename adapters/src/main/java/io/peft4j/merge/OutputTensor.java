@@ -25,6 +25,8 @@ final class OutputTensor {
     static final int BLOCK_ELEMENTS = 1 << 20;
     /** Bytes per block of a tensor copied unchanged. */
     static final long COPY_BYTES = 16L << 20;
+    /** Rows of a weight computed together (the delta kernel is cheaper for several rows at once). */
+    static final int ROW_GROUP = 4;
 
     private final TensorInfo info;
     private final Tensor source;
@@ -36,6 +38,7 @@ final class OutputTensor {
     private final long numel;
     private final int width;
     private final long rows;
+    private final int group;
     private final long rowsPerBlock;
     private final int blocks;
     private final AtomicInteger blocksLeft;
@@ -62,7 +65,8 @@ final class OutputTensor {
         boolean byRow = updates.stream().anyMatch(u -> !u.bias());
         this.width = numel == 0 ? 1 : Math.toIntExact(byRow ? numel / info.dim(0) : Math.min(numel, BLOCK_ELEMENTS));
         this.rows = (numel + width - 1) / width;
-        this.rowsPerBlock = Math.max(1, BLOCK_ELEMENTS / width);
+        this.group = byRow ? ROW_GROUP : 1;
+        this.rowsPerBlock = Math.max(group, BLOCK_ELEMENTS / width / group * group);
         long count = copy ? (info.byteSize() + COPY_BYTES - 1) / COPY_BYTES : (rows + rowsPerBlock - 1) / rowsPerBlock;
         this.blocks = Math.toIntExact(Math.max(1, count));
         this.blocksLeft = new AtomicInteger(blocks);
@@ -98,16 +102,16 @@ final class OutputTensor {
         long firstElement = firstRow * width;
         int outSize = outDtype.byteSize();
         MemorySegment staging = scratch.staging((Math.min(numel, endRow * width) - firstElement) * outSize);
-        for (long row = firstRow; row < endRow; row++) {
+        for (long row = firstRow; row < endRow; row += group) {
             long first = row * width;
-            int count = (int) Math.min(width, numel - first);
-            float[] values = scratch.values(width);
+            int count = (int) Math.min((long) group * width, Math.min(numel, endRow * width) - first);
+            float[] values = scratch.values(group * width);
             source(first, values, count);
             if (replaced) {
                 requireFinite(values, count, "the adapter's replacement " + source.name());
             }
             for (int u = 0; u < rowUpdates.size(); u++) {
-                rowUpdates.get(u).apply((int) row, first, values, count, scratch.delta(width), info.dtype());
+                rowUpdates.get(u).apply((int) row, first, values, count, scratch.delta(group * width), info.dtype());
                 TensorUpdate update = updates.get(u);
                 requireFinite(values, count, update.adapter() + " (module " + update.module().moduleName() + ")");
             }
@@ -119,15 +123,11 @@ final class OutputTensor {
     }
 
     private void requireFinite(float[] values, int count, String cause) {
-        if (allowNonFinite) {
-            return;
-        }
-        for (int j = 0; j < count; j++) {
-            if (!Float.isFinite(values[j])) {
-                throw new MergeException(cause + " makes " + info.name() + " " + values[j] + ": NaN or Inf in the adapter's"
-                        + " weights, or a scaling too large for the dtype; refused as PEFT's safe_merge refuses it"
-                        + " (--allow-non-finite / MergeOptions.Builder.allowNonFinite(true) writes it anyway)");
-            }
+        int j = allowNonFinite ? -1 : FloatEncoder.firstNonFinite(values, 0, count);
+        if (j >= 0) {
+            throw new MergeException(cause + " makes " + info.name() + " " + values[j] + ": NaN or Inf in the adapter's"
+                    + " weights, or a scaling too large for the dtype; refused as PEFT's safe_merge refuses it"
+                    + " (--allow-non-finite / MergeOptions.Builder.allowNonFinite(true) writes it anyway)");
         }
     }
 

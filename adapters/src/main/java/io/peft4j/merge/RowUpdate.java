@@ -81,25 +81,33 @@ final class RowUpdate {
     }
 
     /**
-     * Applies this update to {@code values[0 .. count)}: row {@code row} of the tensor, whose first
-     * element is element {@code first} of the tensor; {@code scratch} holds at least {@code count} floats.
+     * Applies this update to {@code values[0 .. count)}: rows {@code firstRow ..} of the tensor
+     * ({@code count / width} of them for a weight update), whose first element is element
+     * {@code first} of the tensor; {@code scratch} holds at least {@code count} floats.
      */
-    void apply(int row, long first, float[] values, int count, float[] scratch, DType dtype) {
+    void apply(int firstRow, long first, float[] values, int count, float[] scratch, DType dtype) {
         if (bias != null) {
             int from = Math.toIntExact(first);
             for (int j = 0; j < count; j++) {
                 values[j] = values[j] + bias[from + j] * biasScale;
             }
         } else {
-            delta.row(row, scratch, 0);
-            if (factor != null && columns) {
-                for (int j = 0; j < count; j++) {
-                    values[j] = factor[j] * (values[j] + scratch[j]);
-                }
-            } else if (factor != null) {
-                float f = factor[row];
-                for (int j = 0; j < count; j++) {
-                    values[j] = f * (values[j] + scratch[j]);
+            int width = delta.width();
+            int rows = count / width;
+            delta.rows(firstRow, rows, scratch, 0);
+            if (factor != null) {
+                for (int r = 0; r < rows; r++) {
+                    int at = r * width;
+                    if (columns) {
+                        for (int c = 0; c < width; c++) {
+                            values[at + c] = factor[c] * (values[at + c] + scratch[at + c]);
+                        }
+                    } else {
+                        float f = factor[firstRow + r];
+                        for (int c = 0; c < width; c++) {
+                            values[at + c] = f * (values[at + c] + scratch[at + c]);
+                        }
+                    }
                 }
             } else {
                 if (roundDeltaFirst) {

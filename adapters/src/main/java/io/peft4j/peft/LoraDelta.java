@@ -28,6 +28,8 @@ public final class LoraDelta {
 
     private static final boolean VECTOR = VectorApi.isAvailable();
     private static final long PARALLEL_WORK = 1 << 16;
+    /** Rows {@link #toArray} computes per call of {@link #rows}. */
+    private static final int GROUP = 16;
 
     private final float[] left;
     private final float[] right;
@@ -77,18 +79,32 @@ public final class LoraDelta {
 
     /** Writes row {@code row} of the delta into {@code dst[offset .. offset + width())}. */
     public void row(int row, float[] dst, int offset) {
+        rows(row, 1, dst, offset);
+    }
+
+    /**
+     * Writes rows {@code first .. first + count - 1} of the delta into {@code dst}, one after another
+     * from {@code offset} ({@code count * width()} values); with the Vector API several rows at once
+     * are cheaper than one by one.
+     */
+    public void rows(int first, int count, float[] dst, int offset) {
+        java.util.Objects.checkFromIndexSize(first, count, rows);
+        java.util.Objects.checkFromIndexSize(offset, count * width, dst.length);
         if (VECTOR) {
-            VectorFma.row(left, row * rank, right, rank, width, scale, dst, offset);
+            VectorFma.rows(left, rank, right, width, scale, first, count, dst, offset);
         } else {
-            scalarRow(row, dst, offset);
+            for (int r = 0; r < count; r++) {
+                scalarRow(first + r, dst, offset + r * width);
+            }
         }
     }
 
-    /** The whole delta, row-major {@code [rows(), width()]}, its rows computed in parallel when large. */
+    /** The whole delta, row-major {@code [rows(), width()]}, groups of rows computed in parallel when large. */
     public float[] toArray() {
         float[] out = new float[Math.multiplyExact(rows, width)];
-        IntStream range = IntStream.range(0, rows);
-        (((long) rows * width * rank >= PARALLEL_WORK) ? range.parallel() : range).forEach(r -> row(r, out, r * width));
+        IntStream groups = IntStream.range(0, (rows + GROUP - 1) / GROUP);
+        (((long) rows * width * rank >= PARALLEL_WORK) ? groups.parallel() : groups).forEach(g ->
+                rows(g * GROUP, Math.min(GROUP, rows - g * GROUP), out, g * GROUP * width));
         return out;
     }
 

@@ -7,7 +7,7 @@ import java.nio.ByteOrder;
 /**
  * Converts little-endian floating-point tensor bytes (F64, F32, F16, BF16 and the 8-bit floats) to
  * float32, straight from a memory segment into a {@code float[]}. bf16 runs on SIMD registers when
- * the JVM has the Vector API ({@link VectorBf16}).
+ * the JVM has the Vector API ({@link VectorFloats}).
  */
 final class FloatDecoder {
 
@@ -51,7 +51,7 @@ final class FloatDecoder {
             int n = Math.min(CHUNK, count - done);
             MemorySegment.copy(src, SHORT_LE, offset + 2L * done, bits, 0, n);
             int base = dstOffset + done;
-            int vectorDone = VECTOR ? VectorBf16.decode(bits, dst, base, n) : 0;
+            int vectorDone = VECTOR ? VectorFloats.decodeBf16(bits, dst, base, n) : 0;
             bf16Scalar(bits, vectorDone, dst, base, n);
         }
     }

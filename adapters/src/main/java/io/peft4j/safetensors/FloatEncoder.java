@@ -6,7 +6,7 @@ import java.lang.foreign.ValueLayout;
 /**
  * Converts float32 values to the little-endian bytes of a floating-point dtype, or rounds them to
  * that dtype in place, to nearest even exactly as torch does. bf16 runs on SIMD registers when the
- * JVM has the Vector API ({@link VectorApi}), with the same bits as the scalar loop.
+ * JVM has the Vector API ({@link VectorApi}, {@link VectorFloats}), with the same bits as the scalar loop.
  */
 public final class FloatEncoder {
 
@@ -59,7 +59,7 @@ public final class FloatEncoder {
         for (int done = 0; done < count; done += CHUNK) {
             int n = Math.min(CHUNK, count - done);
             if (bf16) {
-                int vectorDone = VECTOR ? VectorBf16.encode(src, from + done, bits, n) : 0;
+                int vectorDone = VECTOR ? VectorFloats.encodeBf16(src, from + done, bits, n) : 0;
                 bf16Scalar(src, from + done, bits, vectorDone, n);
             } else {
                 for (int i = 0; i < n; i++) {
@@ -80,7 +80,7 @@ public final class FloatEncoder {
         switch (type) {
             case F32, F64 -> { }
             case BF16 -> {
-                int vectorDone = VECTOR ? VectorBf16.round(v, from, count) : 0;
+                int vectorDone = VECTOR ? VectorFloats.roundBf16(v, from, count) : 0;
                 roundBf16Scalar(v, from + vectorDone, count - vectorDone);
             }
             case F16 -> {
@@ -100,6 +100,16 @@ public final class FloatEncoder {
             }
             default -> throw new IllegalArgumentException("float32 values cannot be rounded to " + type);
         }
+    }
+
+    /** The index of the first NaN or infinite value in {@code v[from .. from+count)}, or -1 if there is none. */
+    public static int firstNonFinite(float[] v, int from, int count) {
+        for (int i = VECTOR ? VectorFloats.finitePrefix(v, from, count) : 0; i < count; i++) {
+            if (!Float.isFinite(v[from + i])) {
+                return from + i;
+            }
+        }
+        return -1;
     }
 
     /** The scalar bf16 encode of {@code src[from + i]} into {@code bits[i]} for {@code start <= i < n}. */

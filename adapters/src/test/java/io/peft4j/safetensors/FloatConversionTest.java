@@ -89,6 +89,20 @@ class FloatConversionTest {
         }
     }
 
+    /** The first NaN or infinity is found wherever it lies: in a whole vector or in the scalar tail. */
+    @Test
+    void firstNonFiniteFindsTheFirstNanOrInfinity() {
+        float[] v = new float[101];
+        java.util.Arrays.fill(v, 1.5f);
+        assertEquals(-1, FloatEncoder.firstNonFinite(v, 0, v.length));
+        v[99] = Float.NaN;
+        assertEquals(99, FloatEncoder.firstNonFinite(v, 0, v.length));
+        v[37] = Float.NEGATIVE_INFINITY;
+        assertEquals(37, FloatEncoder.firstNonFinite(v, 0, v.length));
+        assertEquals(99, FloatEncoder.firstNonFinite(v, 40, 61));
+        assertEquals(-1, FloatEncoder.firstNonFinite(v, 0, 37));
+    }
+
     /** Every bf16 bit pattern decodes to the float32 with those 16 high bits, on both paths. */
     @Test
     void bf16BulkDecodeIsExactOnBothPaths() {
