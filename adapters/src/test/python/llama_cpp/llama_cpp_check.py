@@ -14,12 +14,12 @@ prepare {"out": DIR, "convert": [[ADAPTER, OUTTYPE], ...]}
     with llama.cpp's convert_hf_to_gguf.py (f32) and each listed adapter with
     convert_lora_to_gguf.py at that outtype. Answers the manifest with the converted files (or the
     converter's error per job).
-run {"jobs": [...], "refusals": {"base": GGUF, "files": [...]}}
+run {"jobs": [...], "loads": [{"base": GGUF, "files": [...]}, ...]}
     per job {"base": HF_DIR, "adapter": PEFT_DIR, "base_gguf": GGUF, "adapter_gguf": GGUF,
     "prompts": [[token ids]...], "new_tokens": N}: the next-token logits of every prompt and the
     greedy continuation, with transformers + PEFT (float32) and, when base_gguf is given, with
     llama-cpp-python (the GGUF base plus the GGUF adapter if any, F32 KV cache, one thread); and
-    whether llama.cpp loads each file of "refusals" as a LoRA adapter of that base.
+    whether llama.cpp loads each file of "loads" as a LoRA adapter of its group's base.
 
 llama.cpp's converters ship only in the llama-cpp-python source package, not in its wheel: the
 version installed here is fetched once from PyPI (`pip download --no-binary`) and its
@@ -181,8 +181,8 @@ def loads(base_gguf, files):
     answers = {}
     for path in files:
         adapter = llama_cpp.llama_adapter_lora_init(llm.model, path.encode("utf-8"))
-        answers[path] = adapter is not None
-        if adapter is not None:
+        answers[path] = bool(adapter)  # a NULL pointer when llama.cpp refuses the file
+        if adapter:
             llama_cpp.llama_adapter_lora_free(adapter)
     llm.close()
     return answers
@@ -202,10 +202,9 @@ def run(request):
         except (RuntimeError, ValueError) as e:
             results.append({"reference_logits": reference_logits, "reference_greedy": reference_greedy,
                             "error": str(e)})
-    answer = {"jobs": results}
-    refusals = request.get("refusals")
-    if refusals:
-        answer["loads"] = loads(refusals["base"], refusals["files"])
+    answer = {"jobs": results, "loads": {}}
+    for group in request.get("loads", []):
+        answer["loads"].update(loads(group["base"], group["files"]))
     return answer
 
 

@@ -15,7 +15,8 @@ llama.cpp's q/k row permutation is exercised with grouped-query attention):
 Each base directory holds config.json, model.safetensors and a byte-level BPE tokenizer.
 
 Adapters (init_lora_weights=False so that B is not zero; saved by PEFT's save_pretrained):
-  <base>-lora        plain LoRA on every linear layer of the base (and the token embedding)
+  <base>-lora        plain LoRA on every linear layer of the base (and the token embedding of the
+                     bases with an untied head: llama, mistral, qwen2)
   llama-rslora       use_rslora=True                 llama-patterns  rank_pattern + alpha_pattern
   llama-dora         use_dora=True                   llama-save      modules_to_save=["lm_head"]
   llama-lora-bf16    the plain llama adapter's factors stored as bfloat16
@@ -82,9 +83,13 @@ def make_base(kind, tok):
     raise ValueError(kind)
 
 
+PROJECTIONS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+# the embedding is targeted only where the output head is not the embedding itself: llama.cpp then
+# applies the embedding's LoRA to the head too and aborts (see LlamaCppCompatibility)
 TARGETS = {
-    "llama": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj", "embed_tokens"],
-    "gpt2": ["c_attn", "attn.c_proj", "c_fc", "mlp.c_proj", "wte"],
+    "llama": PROJECTIONS + ["embed_tokens"],
+    "gemma": PROJECTIONS,
+    "gpt2": ["c_attn", "attn.c_proj", "c_fc", "mlp.c_proj"],
 }
 
 ADAPTERS = {
@@ -92,7 +97,7 @@ ADAPTERS = {
     "llama-lora": ("llama", dict(r=8, lora_alpha=16, target_modules=TARGETS["llama"])),
     "mistral-lora": ("mistral", dict(r=8, lora_alpha=16, target_modules=TARGETS["llama"])),
     "qwen2-lora": ("qwen2", dict(r=8, lora_alpha=16, target_modules=TARGETS["llama"])),
-    "gemma-lora": ("gemma", dict(r=8, lora_alpha=16, target_modules=TARGETS["llama"])),
+    "gemma-lora": ("gemma", dict(r=8, lora_alpha=16, target_modules=TARGETS["gemma"])),
     "gpt2-lora": ("gpt2", dict(r=8, lora_alpha=16, target_modules=TARGETS["gpt2"], fan_in_fan_out=True)),
     "llama-rslora": ("llama", dict(r=16, lora_alpha=8, use_rslora=True, target_modules=TARGETS["llama"])),
     "llama-patterns": ("llama", dict(r=8, lora_alpha=16, target_modules=TARGETS["llama"],

@@ -19,7 +19,8 @@ import java.util.Optional;
  * @param layers {@code num_hidden_layers} ({@code n_layer} for GPT-2)
  * @param heads {@code num_attention_heads} ({@code n_head})
  * @param kvHeads {@code num_key_value_heads}, or {@code heads} when absent
- * @param tiedEmbeddings {@code tie_word_embeddings}, or the architecture's default when absent
+ * @param tiedEmbeddings whether llama.cpp's model uses the token embedding as its output head
+ *                       ({@code tie_word_embeddings}, the architecture's default when absent; Gemma always)
  */
 public record BaseModelConfig(Path source, String transformersClass, LlamaCppArchitecture architecture, int layers,
                               int heads, int kvHeads, boolean tiedEmbeddings) {
@@ -53,7 +54,7 @@ public record BaseModelConfig(Path source, String transformersClass, LlamaCppArc
         int heads = integer(root, file, "num_attention_heads", "n_head");
         int kvHeads = root.hasNonNull("num_key_value_heads") ? integer(root, file, "num_key_value_heads", "num_key_value_heads") : heads;
         JsonNode tied = root.get("tie_word_embeddings");
-        boolean tiedEmbeddings = tied == null || tied.isNull() ? architecture.tiedByDefault() : tied.asBoolean();
+        boolean tiedEmbeddings = architecture.tiedHead(tied == null || tied.isNull() ? null : tied.asBoolean());
         return new BaseModelConfig(file, transformersClass, architecture, layers, heads, kvHeads, tiedEmbeddings);
     }
 

@@ -16,28 +16,42 @@ import java.util.regex.Pattern;
  */
 public enum LlamaCppArchitecture {
     /** Llama and Mistral: q and k rows permuted for llama.cpp's rotary layout. */
-    LLAMA("llama", true, false, Names.LLAMA, "LlamaForCausalLM", "MistralForCausalLM"),
+    LLAMA("llama", true, Head.UNTIED_UNLESS_CONFIG_SAYS, Names.LLAMA, "LlamaForCausalLM", "MistralForCausalLM"),
     /** Qwen2 (and Qwen2.5). */
-    QWEN2("qwen2", false, false, Names.LLAMA, "Qwen2ForCausalLM"),
+    QWEN2("qwen2", false, Head.UNTIED_UNLESS_CONFIG_SAYS, Names.LLAMA, "Qwen2ForCausalLM"),
     /** Qwen3 (dense). */
-    QWEN3("qwen3", false, false, Names.LLAMA, "Qwen3ForCausalLM"),
-    /** Gemma: embeddings tied to the head. */
-    GEMMA("gemma", false, true, Names.LLAMA, "GemmaForCausalLM"),
-    /** Gemma 2: embeddings tied to the head. */
-    GEMMA2("gemma2", false, true, Names.LLAMA, "Gemma2ForCausalLM"),
-    /** GPT-2: Conv1D layers, fused q/k/v, embeddings tied to the head. */
-    GPT2("gpt2", false, true, Names.GPT2, "GPT2LMHeadModel");
+    QWEN3("qwen3", false, Head.UNTIED_UNLESS_CONFIG_SAYS, Names.LLAMA, "Qwen3ForCausalLM"),
+    /** Gemma: llama.cpp always uses the token embedding as the output head. */
+    GEMMA("gemma", false, Head.ALWAYS_TIED, Names.LLAMA, "GemmaForCausalLM"),
+    /** Gemma 2: llama.cpp always uses the token embedding as the output head. */
+    GEMMA2("gemma2", false, Head.ALWAYS_TIED, Names.LLAMA, "Gemma2ForCausalLM"),
+    /** GPT-2: Conv1D layers, fused q/k/v, embeddings tied to the head unless the config says otherwise. */
+    GPT2("gpt2", false, Head.TIED_UNLESS_CONFIG_SAYS, Names.GPT2, "GPT2LMHeadModel");
+
+    /**
+     * Whether llama.cpp's model has an output tensor of its own or uses the token embedding
+     * ({@code TENSOR_DUPLICATED} under the name {@code token_embd.weight}), as its model loader
+     * decides; {@code config.json}'s {@code tie_word_embeddings} decides where llama.cpp lets it.
+     */
+    enum Head {
+        /** Untied unless {@code tie_word_embeddings} is true. */
+        UNTIED_UNLESS_CONFIG_SAYS,
+        /** Tied unless {@code tie_word_embeddings} is false (transformers' default is true). */
+        TIED_UNLESS_CONFIG_SAYS,
+        /** Always tied, whatever the config says. */
+        ALWAYS_TIED
+    }
 
     private final String ggufName;
     private final boolean permutesQk;
-    private final boolean tiedByDefault;
+    private final Head head;
     private final List<Names.Pair> names;
     private final List<String> transformersClasses;
 
-    LlamaCppArchitecture(String ggufName, boolean permutesQk, boolean tiedByDefault, List<Names.Pair> names, String... transformersClasses) {
+    LlamaCppArchitecture(String ggufName, boolean permutesQk, Head head, List<Names.Pair> names, String... transformersClasses) {
         this.ggufName = ggufName;
         this.permutesQk = permutesQk;
-        this.tiedByDefault = tiedByDefault;
+        this.head = head;
         this.names = names;
         this.transformersClasses = List.of(transformersClasses);
     }
@@ -57,9 +71,13 @@ public enum LlamaCppArchitecture {
         return permutesQk;
     }
 
-    /** Whether the output head is the token embedding when {@code config.json} does not say. */
-    boolean tiedByDefault() {
-        return tiedByDefault;
+    /** Whether llama.cpp's output head is the token embedding, given {@code tie_word_embeddings} (null when absent). */
+    boolean tiedHead(Boolean tieWordEmbeddings) {
+        return switch (head) {
+            case ALWAYS_TIED -> true;
+            case TIED_UNLESS_CONFIG_SAYS -> tieWordEmbeddings == null || tieWordEmbeddings;
+            case UNTIED_UNLESS_CONFIG_SAYS -> tieWordEmbeddings != null && tieWordEmbeddings;
+        };
     }
 
     /** The architecture of a transformers class name, if peft4j converts it. */

@@ -20,7 +20,8 @@ import java.util.Set;
  * <p>A PEFT adapter converts when it is plain LoRA (rsLoRA and rank/alpha patterns are fine: they
  * are folded into the factors) on modules llama.cpp has a tensor for. llama.cpp cannot hold DoRA
  * magnitudes, {@code modules_to_save} (whole trained tensors), {@code lora_bias}, Conv2d layers,
- * replicated layers, or a LoRA on the output head of a base whose head is tied to the embedding.
+ * replicated layers, or, where the base's output head is its token embedding (GPT-2, Gemma,
+ * tied Llama and Qwen), a LoRA on the head or on the embedding.
  *
  * <p>A GGUF file loads as llama.cpp's {@code llama_adapter_lora_init} requires
  * ({@code src/llama-adapter.cpp}): {@code general.type = adapter}, {@code adapter.type = lora},
@@ -118,9 +119,9 @@ public final class LlamaCppCompatibility {
         if (embedding != (m.kind() == LayerKind.EMBEDDING)) {
             return "a " + m.kind() + " LoRA, but llama.cpp's " + target.weight() + " is " + (embedding ? "an embedding" : "a projection");
         }
-        if (target.role() == LlamaCppArchitecture.Role.HEAD && base.tiedEmbeddings()) {
-            return "the base ties its output head to the token embedding (tie_word_embeddings), so llama.cpp's model has no "
-                    + "output tensor to apply it to; train without lm_head or merge the adapter into the base (peft4j merge)";
+        String tied = tiedHeadProblem(target, base);
+        if (tied != null) {
+            return tied;
         }
         if (base.architecture().permutesQk() && (target.role() == LlamaCppArchitecture.Role.QUERY || target.role() == LlamaCppArchitecture.Role.KEY)) {
             int heads = target.role() == LlamaCppArchitecture.Role.QUERY ? base.heads() : base.kvHeads();
@@ -197,10 +198,27 @@ public final class LlamaCppCompatibility {
             if (target.layer() >= base.layers()) {
                 return "the base model has only " + base.layers() + " layers (" + base.source() + ")";
             }
-            if (target.role() == LlamaCppArchitecture.Role.HEAD && base.tiedEmbeddings()) {
-                return "the base ties its output head to the token embedding, so llama.cpp's model has no output tensor";
-            }
+            return tiedHeadProblem(target, base);
         }
         return null;
+    }
+
+    /**
+     * When the output head is the token embedding, llama.cpp's model has no output tensor for a
+     * head LoRA, and it looks the embedding's LoRA up for the head too ({@code build_lora_mm} finds
+     * the pair by the tensor name {@code token_embd.weight}), where its factors do not fit and
+     * llama.cpp aborts ({@code GGML_ASSERT(ggml_can_mul_mat(a, b))}).
+     */
+    private static String tiedHeadProblem(LlamaCppArchitecture.Target target, BaseModelConfig base) {
+        if (!base.tiedEmbeddings()) {
+            return null;
+        }
+        String todo = "; train without it or merge the adapter into the base instead (peft4j merge)";
+        return switch (target.role()) {
+            case HEAD -> "the base uses its token embedding as the output head, so llama.cpp's model has no output tensor for it" + todo;
+            case EMBEDDING -> "the base uses its token embedding as the output head, and llama.cpp applies an embedding LoRA to that "
+                    + "head as well, where it does not fit (llama.cpp aborts: GGML_ASSERT ggml_can_mul_mat)" + todo;
+            default -> null;
+        };
     }
 }

@@ -34,9 +34,10 @@ import org.junit.jupiter.api.io.TempDir;
  *       functional metadata; for GPT-2 the converter swaps A and B (and llama.cpp refuses its file),
  *       peft4j does not;</li>
  *   <li>the base converted by {@code convert_hf_to_gguf.py}, loaded in llama-cpp-python with
- *       peft4j's adapter, gives transformers + PEFT's next-token logits and greedy continuation,
- *       for plain LoRA on Llama, Qwen2 and GPT-2, and for rsLoRA and rank/alpha-pattern adapters
- *       (which the converter would scale wrongly);</li>
+ *       peft4j's f32 adapter, gives transformers + PEFT's next-token logits (within 1e-4; GPT-2
+ *       5e-3) and greedy continuation, for plain LoRA on Llama, Qwen2 and GPT-2, and for rsLoRA and
+ *       rank/alpha-pattern adapters, where the converter's own rsLoRA file is off by whole logits;
+ *       at f16, bf16 and q8_0 the logits stay close (see {@link #atF16Bf16AndQ8ZeroLogitsStayCloseToPefts()});</li>
  *   <li>llama.cpp refuses the malformed corpus and loads {@code valid.gguf};</li>
  *   <li>an imported export is the original adapter again, for PEFT too.</li>
  * </ul>
@@ -61,20 +62,26 @@ class LlamaCppCrossCheckTest {
     private static final int NEW_TOKENS = 8;
     /**
      * Largest difference allowed between llama.cpp's and PEFT's next-token logits (which span about
-     * ±3): both compute in float32 (F32 base, F32 KV cache) but sum in different orders.
+     * ±6) for Llama and Qwen2: both compute in float32 (F32 base, F32 KV cache), summing in
+     * different orders; measured: at most 9.1e-6.
      */
-    private static final double LOGIT_TOLERANCE = 1e-3;
+    private static final double LOGIT_TOLERANCE = 1e-4;
+    /**
+     * The same for GPT-2, whose GELU ggml computes through a float16 lookup table
+     * ({@code GGML_GELU_FP16}), so that the base alone differs from transformers by about 1e-3
+     * (checked by {@link #gpt2sBaseAloneAlreadyDiffersByGgmlsGeluTable()}).
+     */
+    private static final double GPT2_LOGIT_TOLERANCE = 5e-3;
 
-    @TempDir
-    Path work;
-
+    private Path work;
     private Path python;
     private JsonNode manifest;
     private JsonNode results;
     private final Map<String, Integer> jobIndex = new LinkedHashMap<>();
 
     @BeforeAll
-    void prepareAndRun() throws Exception {
+    void prepareAndRun(@TempDir Path work) throws Exception {
+        this.work = work;
         String env = System.getenv("PEFT4J_PYTHON");
         Assumptions.assumeTrue(env != null && !env.isBlank(), "PEFT4J_PYTHON is not set: skipping the checks against llama.cpp");
         Path p = Path.of(env);
@@ -95,34 +102,38 @@ class LlamaCppCrossCheckTest {
         for (String name : List.of("llama-rslora", "llama-patterns")) {
             LlamaCppLoraExporter.export(adapter(name), base("llama"), ours(name, "f32"), GgufOutType.F32);
         }
-        LlamaCppLoraImporter.importAdapter(ours("llama-lora", "f32"), base("llama"), work.resolve("imported-llama-lora"));
         List<Map<String, Object>> jobs = new ArrayList<>();
         for (String base : List.of("llama", "qwen2", "gpt2")) {
-            job(jobs, base + "-lora", base, base + "-lora", ours(base + "-lora", "f32"));
+            job(jobs, base + "-lora", base, adapter(base + "-lora"), ours(base + "-lora", "f32"));
         }
-        job(jobs, "llama-lora-q8_0", "llama", "llama-lora", ours("llama-lora", "q8_0"));
-        job(jobs, "llama-rslora", "llama", "llama-rslora", ours("llama-rslora", "f32"));
-        job(jobs, "llama-patterns", "llama", "llama-patterns", ours("llama-patterns", "f32"));
-        job(jobs, "llama-rslora-converter", "llama", "llama-rslora", converted("llama-rslora", "f32"));
+        job(jobs, "llama-rslora", "llama", adapter("llama-rslora"), ours("llama-rslora", "f32"));
+        job(jobs, "llama-patterns", "llama", adapter("llama-patterns"), ours("llama-patterns", "f32"));
+        job(jobs, "llama-rslora-converter", "llama", adapter("llama-rslora"), converted("llama-rslora", "f32"));
         job(jobs, "llama-no-adapter", "llama", null, null);
-        job(jobs, "imported", "llama", null, null);
-        jobs.getLast().put("adapter", work.resolve("imported-llama-lora").toString());
+        job(jobs, "gpt2-no-adapter", "gpt2", null, null);
+        for (String outType : List.of("f16", "bf16", "q8_0")) {
+            job(jobs, "llama-lora-" + outType, "llama", adapter("llama-lora"), ours("llama-lora", outType));
+        }
+        Path imported = work.resolve("imported-llama-lora");
+        LlamaCppLoraImporter.importAdapter(ours("llama-lora", "f32"), base("llama"), imported);
+        job(jobs, "imported", "llama", imported, null);
         jobs.getLast().remove("base_gguf");
         List<String> refusals = new ArrayList<>();
         refusals.add(MalformedGgufTest.CORPUS.resolve("valid.gguf").toAbsolutePath().toString());
         try (var files = Files.list(MalformedGgufTest.CORPUS.resolve("malformed"))) {
             files.filter(f -> f.toString().endsWith(".gguf")).sorted().forEach(f -> refusals.add(f.toAbsolutePath().toString()));
         }
-        refusals.add(converted("gpt2-lora", "f32").toString());
-        results = runPython(Map.of("action", "run", "jobs", jobs,
-                "refusals", Map.of("base", manifest.get("base_gguf").get("llama").get("path").asText(), "files", refusals)));
+        results = runPython(Map.of("action", "run", "jobs", jobs, "loads", List.of(
+                Map.of("base", manifest.get("base_gguf").get("llama").get("path").asText(), "files", refusals),
+                Map.of("base", manifest.get("base_gguf").get("gpt2").get("path").asText(),
+                        "files", List.of(converted("gpt2-lora", "f32").toString(), ours("gpt2-lora", "f32").toString())))));
     }
 
-    private void job(List<Map<String, Object>> jobs, String id, String base, String adapter, Path gguf) {
+    private void job(List<Map<String, Object>> jobs, String id, String base, Path adapter, Path gguf) {
         Map<String, Object> job = new LinkedHashMap<>();
         job.put("base", base(base).toString());
         if (adapter != null) {
-            job.put("adapter", adapter(adapter).toString());
+            job.put("adapter", adapter.toString());
         }
         job.put("base_gguf", manifest.get("base_gguf").get(base).get("path").asText());
         job.put("adapter_gguf", gguf == null ? null : gguf.toString());
@@ -177,6 +188,7 @@ class LlamaCppCrossCheckTest {
         }
         assertFalse(results.get("loads").get(converted("gpt2-lora", "f32").toString()).asBoolean(),
                 "llama.cpp loads the converter's GPT-2 adapter");
+        assertTrue(results.get("loads").get(ours("gpt2-lora", "f32").toString()).asBoolean(), "llama.cpp refuses peft4j's GPT-2 adapter");
     }
 
     @Test
@@ -184,9 +196,18 @@ class LlamaCppCrossCheckTest {
         for (String id : List.of("llama-lora", "qwen2-lora", "gpt2-lora", "llama-rslora", "llama-patterns")) {
             JsonNode r = result(id);
             double worst = maxDifference(r.get("reference_logits"), r.get("logits"));
-            assertTrue(worst < LOGIT_TOLERANCE, id + ": next-token logits differ by " + worst);
+            double tolerance = id.startsWith("gpt2") ? GPT2_LOGIT_TOLERANCE : LOGIT_TOLERANCE;
+            assertTrue(worst < tolerance, id + ": next-token logits differ by " + worst);
             assertEquals(r.get("reference_greedy"), r.get("greedy"), id + ": greedy continuation");
         }
+    }
+
+    @Test
+    void gpt2sBaseAloneAlreadyDiffersByGgmlsGeluTable() {
+        double llama = maxDifference(result("llama-no-adapter").get("reference_logits"), result("llama-no-adapter").get("logits"));
+        double gpt2 = maxDifference(result("gpt2-no-adapter").get("reference_logits"), result("gpt2-no-adapter").get("logits"));
+        assertTrue(llama < LOGIT_TOLERANCE, "llama base alone: " + llama);
+        assertTrue(gpt2 > 1e-4 && gpt2 < GPT2_LOGIT_TOLERANCE, "gpt2 base alone: " + gpt2);
     }
 
     @Test
@@ -195,18 +216,32 @@ class LlamaCppCrossCheckTest {
         // of PEFT's alpha / sqrt(r): the comparison that passes for peft4j's file must fail for it
         JsonNode converter = result("llama-rslora-converter");
         double worst = maxDifference(converter.get("reference_logits"), converter.get("logits"));
-        assertTrue(worst > 100 * LOGIT_TOLERANCE, "the converter's rsLoRA file is off by only " + worst);
+        assertTrue(worst > 1000 * LOGIT_TOLERANCE, "the converter's rsLoRA file is off by only " + worst);
         JsonNode none = result("llama-no-adapter");
-        assertTrue(maxDifference(none.get("logits"), result("llama-lora").get("logits")) > 100 * LOGIT_TOLERANCE,
+        assertTrue(maxDifference(none.get("logits"), result("llama-lora").get("logits")) > 1000 * LOGIT_TOLERANCE,
                 "the adapter hardly changes llama.cpp's logits");
     }
 
+    /**
+     * At f16, bf16 and q8_0 the factors are rounded (bit-identical to the converter's), and llama.cpp
+     * also rounds the activations it multiplies them with to the factors' type (F16, BF16, or Q8_0
+     * blocks), so its logits move away from PEFT's float32 ones; measured on this deliberately
+     * strong adapter (logits within ±5.4): f16 0.011, bf16 0.072, q8_0 0.139, with the greedy
+     * continuation unchanged at f16 and its first token unchanged at bf16 and q8_0 (later tokens
+     * of near-tied random logits do change).
+     */
     @Test
-    void atQ8ZeroTheLogitsStayCloseAndTheContinuationIsTheSame() {
-        JsonNode r = result("llama-lora-q8_0");
-        double worst = maxDifference(r.get("reference_logits"), r.get("logits"));
-        assertTrue(worst < 0.05, "q8_0: next-token logits differ by " + worst);
-        assertEquals(r.get("reference_greedy"), r.get("greedy"));
+    void atF16Bf16AndQ8ZeroLogitsStayCloseToPefts() {
+        Map<String, Double> tolerance = Map.of("f16", 0.03, "bf16", 0.2, "q8_0", 0.3);
+        tolerance.forEach((outType, bound) -> {
+            JsonNode r = result("llama-lora-" + outType);
+            double worst = maxDifference(r.get("reference_logits"), r.get("logits"));
+            assertTrue(worst < bound, outType + ": next-token logits differ by " + worst);
+            for (int p = 0; p < PROMPTS.size(); p++) {
+                assertEquals(r.get("reference_greedy").get(p).get(0), r.get("greedy").get(p).get(0), outType + ": next token of prompt " + p);
+            }
+        });
+        assertEquals(result("llama-lora-f16").get("reference_greedy"), result("llama-lora-f16").get("greedy"), "f16 greedy continuation");
     }
 
     @Test

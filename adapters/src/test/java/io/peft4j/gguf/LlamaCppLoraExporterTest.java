@@ -166,16 +166,29 @@ class LlamaCppLoraExporterTest {
                 untied.getMessage());
         var tied = assertThrows(LlamaCppException.class, () ->
                 LlamaCppLoraExporter.export(adapter, tinyLlama(2, true), dir.resolve("x.gguf"), GgufOutType.F32));
-        assertTrue(tied.getMessage().contains("module lm_head: the base ties its output head to the token embedding"), tied.getMessage());
+        assertTrue(tied.getMessage().contains("module lm_head: the base uses its token embedding as the output head, so llama.cpp's model has no output tensor for it"), tied.getMessage());
     }
 
-    /** A LoRA adapter (r = 2) on the given Linear modules, each {@code in -> out}, written as PEFT lays it out. */
+    @Test
+    void anEmbeddingLoraOnABaseWhoseHeadIsTheEmbeddingIsRefused() throws IOException {
+        Path adapter = syntheticAdapter(List.of("model.embed_tokens"), 40, 16);
+        assertEquals(List.of(), LlamaCppCompatibility.check(adapter, tinyLlama(2, false)).problems());
+        assertEquals(List.of("module model.embed_tokens: the base uses its token embedding as the output head, and llama.cpp applies an "
+                + "embedding LoRA to that head as well, where it does not fit (llama.cpp aborts: GGML_ASSERT ggml_can_mul_mat); train without it "
+                + "or merge the adapter into the base instead (peft4j merge)"), LlamaCppCompatibility.check(adapter, tinyLlama(2, true)).problems());
+    }
+
+    /**
+     * A LoRA adapter (r = 2) on the given modules, each {@code in -> out} (an embedding's
+     * {@code in} is the vocabulary), written as PEFT lays it out.
+     */
     private Path syntheticAdapter(List<String> modules, int in, int out) {
         Path adapter = dir.resolve("synthetic");
         List<TensorSpec> specs = new java.util.ArrayList<>();
         for (String m : modules) {
-            specs.add(new TensorSpec("base_model.model." + m + ".lora_A.weight", DType.F32, new long[] {2, in}));
-            specs.add(new TensorSpec("base_model.model." + m + ".lora_B.weight", DType.F32, new long[] {out, 2}));
+            boolean embedding = m.endsWith("embed_tokens");
+            specs.add(new TensorSpec("base_model.model." + m + (embedding ? ".lora_embedding_A" : ".lora_A.weight"), DType.F32, new long[] {2, in}));
+            specs.add(new TensorSpec("base_model.model." + m + (embedding ? ".lora_embedding_B" : ".lora_B.weight"), DType.F32, new long[] {out, 2}));
         }
         AdapterConfig.lora(2, 4, modules).writeTo(adapter);
         try (SafetensorsWriter writer = SafetensorsWriter.create(adapter.resolve(LoraAdapter.WEIGHTS_FILE), specs, Map.of("format", "pt"))) {
