@@ -12,6 +12,8 @@ import io.peft4j.estimate.Gpu;
 import io.peft4j.estimate.LoraTargets;
 import io.peft4j.estimate.Method;
 import io.peft4j.estimate.TrainingPlan;
+import io.peft4j.gguf.GgufExport;
+import io.peft4j.gguf.GgufOutType;
 import io.peft4j.hub.HubClient;
 import io.peft4j.hub.ModelSummary;
 import io.peft4j.hub.SearchQuery;
@@ -53,6 +55,13 @@ public final class ReadmeSnippets {
         String answer = Peft.generate(Path.of("models/tiny"), List.of(result.adapterDir()),
                 "Q: What is the capital of France?\nA:", GenerateOptions.defaults()).text();
         System.out.println(answer);
+    }
+
+    /** README: an adapter for llama.cpp and Ollama. */
+    static GgufExport gguf() {
+        GgufExport gguf = Peft.exportGguf(Path.of("out/my-lora"), Path.of("models/tiny"),
+                Path.of("out/my-lora.gguf"), GgufOutType.F16);   // Peft.importGguf, Peft.checkLlamaCpp, Peft.inspect too
+        return gguf;
     }
 
     /** README: merging and souping. */
