@@ -25,13 +25,13 @@ public final class Inspector {
 
     /**
      * Inspects {@code path}; an adapter directory is recognised by its {@code adapter_config.json},
-     * a GGUF file by its magic bytes.
+     * a GGUF file by its name or its magic bytes.
      */
     public static Inspection inspect(Path path) {
         if (Files.isDirectory(path) && Files.isRegularFile(path.resolve(AdapterConfig.FILE_NAME))) {
             return inspectAdapter(path);
         }
-        if (Files.isRegularFile(path) && GgufFile.looksLikeGguf(path)) {
+        if (Files.isRegularFile(path) && (path.getFileName().toString().endsWith(".gguf") || GgufFile.looksLikeGguf(path))) {
             return inspectGguf(path);
         }
         try (TensorSource source = Safetensors.open(path)) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.peft4j.peft.AdapterConfig;
 import io.peft4j.safetensors.SafetensorsFile;
 import io.peft4j.safetensors.TensorInfo;
 import java.io.IOException;
@@ -257,20 +258,46 @@ class LlamaCppCrossCheckTest {
     }
 
     @Test
-    void anImportedExportIsTheOriginalAdapter() throws IOException {
-        Path original = adapter("llama-lora").resolve("adapter_model.safetensors");
-        Path imported = work.resolve("imported-llama-lora/adapter_model.safetensors");
-        try (SafetensorsFile a = SafetensorsFile.open(original); SafetensorsFile b = SafetensorsFile.open(imported)) {
-            int compared = 0;
-            for (TensorInfo t : a.tensors()) {
-                if (t.name().contains(".base_layer.")) {
-                    continue; // PEFT's copy of the base embedding, not part of the adapter
-                }
-                MemorySegment mine = b.tensor(t.name()).data();
-                assertEquals(-1, a.tensor(t.name()).data().mismatch(mine), t.name());
-                compared++;
+    void theReaderOpensTheBaseModelsLlamaCppWrote() {
+        Map<String, String> embeddings = Map.of("llama", "model.embed_tokens.weight", "qwen2", "model.embed_tokens.weight",
+                "gpt2", "transformer.wte.weight");
+        embeddings.forEach((base, name) -> {
+            Path gguf = Path.of(manifest.get("base_gguf").get(base).get("path").asText());
+            try (GgufFile file = GgufFile.open(gguf); SafetensorsFile hf = SafetensorsFile.open(base(base).resolve("model.safetensors"))) {
+                assertEquals(base.equals("llama") ? "llama" : base, file.string("general.architecture").orElseThrow());
+                assertTrue(file.metadata().get("tokenizer.ggml.tokens").asList().size() >= 320, base + ": the vocabulary");
+                GgufTensorInfo embedding = file.find("token_embd.weight").orElseThrow();
+                assertArrayEquals(hf.tensor(name).shape(), embedding.shape(), base);
+                assertArrayEquals(hf.tensor(name).toFloatArray(), file.floats(embedding), base + ": token_embd.weight");
             }
-            assertEquals(compared, b.tensors().size());
+        });
+    }
+
+    @Test
+    void anImportedExportIsTheOriginalAdapter() throws IOException {
+        for (String name : List.of("llama-lora", "qwen2-lora", "gpt2-lora")) {
+            Path imported = work.resolve("imported-" + name);
+            if (!Files.exists(imported)) {
+                LlamaCppLoraImporter.importAdapter(ours(name, "f32"), base(CONVERTED.get(name)), imported);
+            }
+            try (SafetensorsFile a = SafetensorsFile.open(adapter(name).resolve("adapter_model.safetensors"));
+                 SafetensorsFile b = SafetensorsFile.open(imported.resolve("adapter_model.safetensors"))) {
+                int compared = 0;
+                for (TensorInfo t : a.tensors()) {
+                    if (t.name().contains(".base_layer.")) {
+                        continue; // PEFT's copy of the base embedding, not part of the adapter
+                    }
+                    MemorySegment mine = b.tensor(t.name()).data();
+                    assertEquals(-1, a.tensor(t.name()).data().mismatch(mine), name + " " + t.name());
+                    compared++;
+                }
+                assertEquals(compared, b.tensors().size(), name);
+            }
+            AdapterConfig original = AdapterConfig.read(adapter(name));
+            AdapterConfig back = AdapterConfig.read(imported);
+            assertEquals(original.rank(), back.rank(), name);
+            assertEquals(original.loraAlpha(), back.loraAlpha(), name);
+            assertEquals(original.fanInFanOut(), back.fanInFanOut(), name);
         }
         JsonNode peft = result("imported").get("reference_logits");
         assertEquals(0.0, maxDifference(result("llama-lora").get("reference_logits"), peft), "PEFT with the imported adapter");
