@@ -117,10 +117,10 @@ final class GgufValidator {
             throw fail(Rule.COUNT_EXCEEDS_FILE, "header declares " + Long.toUnsignedString(tensorCount)
                     + " tensors but the file has room for at most " + (left - kvCount * MIN_KV_BYTES) / MIN_TENSOR_BYTES);
         }
-        Map<String, GgufValue> metadata = readMetadata((int) kvCount);
+        Map<String, GgufValue> metadata = readMetadata(kvCount);
         int alignment = alignment(metadata);
-        List<GgufTensorInfo> tensors = new ArrayList<>((int) tensorCount);
-        Map<String, GgufTensorInfo> byName = HashMap.newHashMap((int) tensorCount);
+        List<GgufTensorInfo> tensors = new ArrayList<>(initialCapacity(tensorCount));
+        Map<String, GgufTensorInfo> byName = HashMap.newHashMap(initialCapacity(tensorCount));
         for (long i = 0; i < tensorCount; i++) {
             GgufTensorInfo info = readTensorInfo(i);
             if (byName.putIfAbsent(info.name(), info) != null) {
@@ -137,9 +137,9 @@ final class GgufValidator {
                 Collections.unmodifiableList(tensors), Collections.unmodifiableMap(byName));
     }
 
-    private Map<String, GgufValue> readMetadata(int count) {
-        Map<String, GgufValue> metadata = LinkedHashMap.newLinkedHashMap(count);
-        for (int i = 0; i < count; i++) {
+    private Map<String, GgufValue> readMetadata(long count) {
+        Map<String, GgufValue> metadata = LinkedHashMap.newLinkedHashMap(initialCapacity(count));
+        for (long i = 0; i < count; i++) {
             String key = readString("key " + i, true);
             if (key.isEmpty()) {
                 throw fail(Rule.INVALID_STRING, "key " + i + " is empty");
@@ -162,7 +162,7 @@ final class GgufValidator {
                     throw fail(Rule.COUNT_EXCEEDS_FILE, "array '" + key + "' brings the metadata arrays to " + elementsRead
                             + " elements, more than the " + MAX_ELEMENTS + " peft4j reads");
                 }
-                List<Object> elements = new ArrayList<>((int) n);
+                List<Object> elements = new ArrayList<>(initialCapacity(n));
                 for (long e = 0; e < n; e++) {
                     elements.add(readScalar(elementType, key));
                 }
@@ -331,6 +331,11 @@ final class GgufValidator {
         MemorySegment slice = content.asSlice(position, n);
         position += n;
         return slice;
+    }
+
+    /** Room for {@code count} entries, but never more up front than a file that is not lying about its counts needs. */
+    private static int initialCapacity(long count) {
+        return (int) Math.min(count, 1 << 16);
     }
 
     static long pad(long n, long alignment) {
