@@ -14,20 +14,22 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
 
 /**
  * Writes a GGUF version 3 file, laid out byte for byte as llama.cpp's {@code gguf-py}
  * {@code GGUFWriter} does: the header, the key-value pairs and the tensor entries in the order
  * they were added, zero padding to the alignment, then each tensor's data padded to the alignment.
- * The file is written to a hidden temporary sibling and renamed into place, so a failure leaves no
- * partial file.
+ * Tensor data can be given as suppliers, called one at a time while the file is written, so only
+ * one tensor is in memory at once. The file is written to a hidden temporary sibling and renamed
+ * into place, so a failure leaves no partial file.
  */
 public final class GgufWriter {
 
     private final Map<String, GgufValue> metadata = new LinkedHashMap<>();
     private final Map<String, PendingTensor> tensors = new LinkedHashMap<>();
 
-    private record PendingTensor(String name, long[] dimensions, GgmlType type, byte[] data) {
+    private record PendingTensor(String name, long[] dimensions, GgmlType type, long byteSize, Supplier<byte[]> data) {
     }
 
     /** Adds a key-value pair (after those added before). */
@@ -43,11 +45,32 @@ public final class GgufWriter {
      * {@code type} (F32, F16, BF16 or Q8_0).
      */
     public GgufWriter tensor(String name, long[] shape, GgmlType type, float[] values) {
-        return tensor(name, shape, type, GgmlCodec.encode(type, values));
+        long numel = Arrays.stream(shape).reduce(1, Math::multiplyExact);
+        if (values.length != numel) {
+            throw new IllegalArgumentException("tensor '" + name + "' of shape " + Arrays.toString(shape) + " needs " + numel + " values, got " + values.length);
+        }
+        return tensor(name, shape, type, () -> values);
+    }
+
+    /**
+     * Adds a tensor of {@code shape} (row-major) whose float32 values {@code values} gives when the
+     * file is written, encoded as {@code type} (F32, F16, BF16 or Q8_0).
+     */
+    public GgufWriter tensor(String name, long[] shape, GgmlType type, Supplier<float[]> values) {
+        return bytes(name, shape, type, () -> GgmlCodec.encode(type, values.get()));
     }
 
     /** Adds a tensor of {@code shape} (row-major) whose {@code type}-encoded bytes are {@code data}. */
     public GgufWriter tensor(String name, long[] shape, GgmlType type, byte[] data) {
+        bytes(name, shape, type, () -> data);
+        if (tensors.get(name).byteSize() != data.length) {
+            tensors.remove(name);
+            throw new IllegalArgumentException("tensor '" + name + "' " + type + Arrays.toString(shape) + " needs a different number of bytes than " + data.length);
+        }
+        return this;
+    }
+
+    private GgufWriter bytes(String name, long[] shape, GgmlType type, Supplier<byte[]> data) {
         if (name.getBytes(StandardCharsets.UTF_8).length >= GgufValidator.MAX_NAME) {
             throw new IllegalArgumentException("tensor name '" + name + "' is " + GgufValidator.MAX_NAME + " bytes or longer");
         }
@@ -62,10 +85,7 @@ public final class GgufWriter {
             throw new IllegalArgumentException("tensor '" + name + "' rows of " + dimensions[0] + " are not a multiple of " + type + "'s block size");
         }
         long bytes = GgufTensorInfo.byteSize(dimensions, type);
-        if (bytes != data.length) {
-            throw new IllegalArgumentException("tensor '" + name + "' " + type + Arrays.toString(shape) + " needs " + bytes + " bytes, got " + data.length);
-        }
-        if (tensors.putIfAbsent(name, new PendingTensor(name, dimensions, type, data)) != null) {
+        if (tensors.putIfAbsent(name, new PendingTensor(name, dimensions, type, bytes, data)) != null) {
             throw new IllegalArgumentException("tensor '" + name + "' added twice");
         }
         return this;
@@ -83,8 +103,12 @@ public final class GgufWriter {
             try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 writeAll(out, ByteBuffer.wrap(header()));
                 for (PendingTensor t : tensors.values()) {
-                    writeAll(out, ByteBuffer.wrap(t.data()));
-                    writeAll(out, ByteBuffer.allocate((int) (GgufValidator.pad(t.data().length, alignment()) - t.data().length)));
+                    byte[] data = t.data().get();
+                    if (data.length != t.byteSize()) {
+                        throw new IllegalArgumentException("tensor '" + t.name() + "' " + t.type() + " needs " + t.byteSize() + " bytes, got " + data.length);
+                    }
+                    writeAll(out, ByteBuffer.wrap(data));
+                    writeAll(out, ByteBuffer.allocate((int) (GgufValidator.pad(data.length, alignment()) - data.length)));
                 }
                 out.force(true);
             }
@@ -125,7 +149,7 @@ public final class GgufWriter {
                 out.u64(d);
             }
             out.u32(t.type().id()).u64(offset);
-            offset += GgufValidator.pad(t.data().length, alignment());
+            offset += GgufValidator.pad(t.byteSize(), alignment());
         }
         out.padTo(alignment());
         return out.toArray();

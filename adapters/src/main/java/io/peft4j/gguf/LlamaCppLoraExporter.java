@@ -90,40 +90,45 @@ public final class LlamaCppLoraExporter {
     }
 
     /**
-     * Adds a module's two factors, and the module to {@code folded} if its scaling was folded into
-     * B; returns how many of the two fell back from Q8_0 to F16.
+     * Adds a module's two factors (computed when the file is written, one tensor at a time), and
+     * the module to {@code folded} if its scaling is folded into B; returns how many of the two
+     * fall back from Q8_0 to F16.
      */
     private static int addModule(GgufWriter writer, LoraModule m, BaseModelConfig base, float alpha, GgufOutType outType, List<String> folded) {
         LlamaCppArchitecture.Target target = base.architecture().target(m.moduleName()).orElseThrow();
         int rank = m.rank();
         long[] aShape = m.loraA().shape();
         long[] bShape = m.loraB().shape();
-        int rows = Math.toIntExact(bShape[0]);
-        float[] a = m.loraA().toFloatArray();
-        float[] b = m.loraB().toFloatArray();
-        double factor = alpha == 0f ? m.scaling() : m.scaling() * rank / alpha;
-        if (factor != 1.0) {
+        float factor = (float) (alpha == 0f ? m.scaling() : m.scaling() * rank / alpha);
+        if (factor != 1f) {
             folded.add(m.moduleName());
-            float f = (float) factor;
-            for (int i = 0; i < b.length; i++) {
-                b[i] *= f;
-            }
         }
-        if (base.architecture().permutesQk() && target.role() == LlamaCppArchitecture.Role.QUERY) {
-            b = FactorLayout.permute(b, rows, rank, base.heads());
-        } else if (base.architecture().permutesQk() && target.role() == LlamaCppArchitecture.Role.KEY) {
-            b = FactorLayout.permute(b, rows, rank, base.kvHeads());
-        }
-        long[] loraAShape = aShape;
-        if (target.role() == LlamaCppArchitecture.Role.EMBEDDING) {
-            a = FactorLayout.transpose(a, rank, Math.toIntExact(aShape[1]));
-            loraAShape = new long[] {aShape[1], rank};
-        }
+        boolean embedding = target.role() == LlamaCppArchitecture.Role.EMBEDDING;
+        long[] loraAShape = embedding ? new long[] {aShape[1], rank} : aShape;
         GgmlType aType = outType.typeFor(loraAShape[1]);
         GgmlType bType = outType.typeFor(bShape[1]);
-        writer.tensor(target.weight() + LlamaCppCompatibility.LORA_A, loraAShape, aType, a);
-        writer.tensor(target.weight() + LlamaCppCompatibility.LORA_B, bShape, bType, b);
+        writer.tensor(target.weight() + LlamaCppCompatibility.LORA_A, loraAShape, aType, () -> embedding
+                ? FactorLayout.transpose(m.loraA().toFloatArray(), rank, Math.toIntExact(aShape[1])) : m.loraA().toFloatArray());
+        writer.tensor(target.weight() + LlamaCppCompatibility.LORA_B, bShape, bType, () -> loraB(m, base, target, factor));
         return (aType == outType.type() ? 0 : 1) + (bType == outType.type() ? 0 : 1);
+    }
+
+    /** B scaled by {@code factor} (unless 1), rows permuted as llama.cpp permutes q and k. */
+    private static float[] loraB(LoraModule m, BaseModelConfig base, LlamaCppArchitecture.Target target, float factor) {
+        float[] b = m.loraB().toFloatArray();
+        if (factor != 1f) {
+            for (int i = 0; i < b.length; i++) {
+                b[i] *= factor;
+            }
+        }
+        int rows = Math.toIntExact(m.loraB().shape()[0]);
+        if (base.architecture().permutesQk() && target.role() == LlamaCppArchitecture.Role.QUERY) {
+            return FactorLayout.permute(b, rows, m.rank(), base.heads());
+        }
+        if (base.architecture().permutesQk() && target.role() == LlamaCppArchitecture.Role.KEY) {
+            return FactorLayout.permute(b, rows, m.rank(), base.kvHeads());
+        }
+        return b;
     }
 
     /** PEFT's {@code alora_invocation_tokens} (activated LoRA), empty when absent. */
