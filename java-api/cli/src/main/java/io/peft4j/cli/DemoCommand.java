@@ -123,7 +123,7 @@ final class DemoCommand implements Callable<Integer> {
         MergeReport merged = BaseMerger.merge(MergeOptions.builder(baseDir, dir.resolve("merged"))
                 .adapter(trained.adapterDir()).overwrite(true).build());
         Quiz.Score mergedScore = capitals.take(dir.resolve("merged"), List.of());
-        say("%s: %d tensors, %d changed by the adapter, %d shard(s)", merged.out(), merged.tensors(), merged.changed(),
+        say("%s: %d tensors, %d changed by the adapter, %d shard(s)", shown(merged.out()), merged.tensors(), merged.changed(),
                 merged.shards());
         say("merged model alone: %d/%d right; same answers as base + adapter on %d/%d questions",
                 mergedScore.correct(), capitals.questions().size(), same(after, mergedScore), capitals.questions().size());
@@ -147,7 +147,8 @@ final class DemoCommand implements Callable<Integer> {
         say(" serving each per request, as peft4j serve does, keeps both skills)");
 
         log.println();
-        log.printf(Locale.ROOT, "done in %s. Outputs in %s:%n", TrainProgress.clock(Duration.between(started, Instant.now())), dir);
+        log.printf(Locale.ROOT, "done in %s. Outputs in %s:%n", TrainProgress.clock(Duration.between(started, Instant.now())),
+                shown(dir));
         output("base model", baseDir);
         output("adapter", trained.adapterDir());
         output("metrics", trained.metricsPath());
@@ -172,7 +173,7 @@ final class DemoCommand implements Callable<Integer> {
             PythonRuntime.get().invoke(Object.class, "tiny", "make_tiny_llama", List.of(target.toString(), 0),
                     Map.of("initializer_range", 0.2));
         }
-        say("%s", target);
+        say("%s", shown(target));
         return target;
     }
 
@@ -241,7 +242,14 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private void output(String what, Path path) {
-        log.printf(Locale.ROOT, "  %-15s %s%n", what, path);
+        log.printf(Locale.ROOT, "  %-15s %s%n", what, shown(path));
+    }
+
+    /** A path as the user would type it: relative to the working directory when inside it. */
+    private static Path shown(Path path) {
+        Path cwd = Path.of("").toAbsolutePath();
+        Path absolute = path.toAbsolutePath().normalize();
+        return absolute.startsWith(cwd) && !absolute.equals(cwd) ? cwd.relativize(absolute) : absolute;
     }
 
     private static String oneLine(String s) {
