@@ -5,8 +5,8 @@ How it is run: the Java tests call it at test time with the test layer's python 
 2.13.0, transformers 5.18.0, peft 0.21.0), writing into a JUnit temporary folder; nothing it makes is
 committed. By hand, from adapters/:
 
-    $PEFT4J_PYTHON src/test/python/diffusion_reference.py make /tmp/dx
-    $PEFT4J_PYTHON src/test/python/diffusion_reference.py check /tmp/dx/request.json /tmp/dx/result.json
+    $PEFT4J_PYTHON src/test/python/diffusion_reference.py make DIR          (DIR: an empty folder, e.g. from mktemp -d)
+    $PEFT4J_PYTHON src/test/python/diffusion_reference.py check DIR/request.json DIR/result.json
 
 make OUT writes, from fixed seeds, with random weights and nothing downloaded:
   OUT/sd1/model, OUT/sdxl/model   tiny diffusers model folders: an SD 1.x-shaped UNet2DConditionModel (conv

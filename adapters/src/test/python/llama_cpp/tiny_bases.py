@@ -5,7 +5,7 @@ python-bridge/requirements.txt) from fixed seeds; nothing is committed: the test
 `build(out_dir)` (through llama_cpp_check.py) into a temporary directory. To look at the files by
 hand, run from the repository root:
 
-    $PEFT4J_PYTHON/bin/python adapters/src/test/python/llama_cpp/tiny_bases.py /tmp/gguf-fixtures
+    $PEFT4J_PYTHON/bin/python adapters/src/test/python/llama_cpp/tiny_bases.py "$(mktemp -d)"
 
 Bases (hidden 64, 2 layers; the Llama-shaped ones have 4 attention heads over 2 KV heads so that
 llama.cpp's q/k row permutation is exercised with grouped-query attention):
